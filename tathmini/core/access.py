@@ -1,0 +1,63 @@
+"""Who may open which page, declared on each view.
+
+Every view carries an ``access_rule``: ``@public`` pages are open to everyone (the plan is a
+published document); ``@signed_in`` pages need any account; ``@for_roles(...)`` pages need one
+of the named roles (``tathmini.accounts.roles.Role``). Superusers pass every rule. A test walks
+the URL configuration and fails for any view without a rule, then checks each rule against
+every persona, so a new page cannot ship unguarded.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+View = Callable[..., HttpResponse]
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    public: bool = False
+    roles: frozenset[str] = frozenset()  # empty and not public: any signed-in user
+
+    def allows(self, user: Any) -> bool:
+        if self.public:
+            return True
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser or not self.roles:
+            return True
+        return bool(self.roles.intersection(user.roles))
+
+
+def _guard(rule: AccessRule) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not rule.allows(request.user):
+                if not request.user.is_authenticated:
+                    return redirect_to_login(request.get_full_path())
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.access_rule = rule  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+public = _guard(AccessRule(public=True))
+signed_in = _guard(AccessRule())
+
+
+def for_roles(*roles: str) -> Callable[[View], View]:
+    return _guard(AccessRule(roles=frozenset(roles)))
+
+
+def rule_of(view: Any) -> AccessRule | None:
+    return getattr(view, "access_rule", None)
