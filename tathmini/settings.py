@@ -20,7 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PRODUCTION = env_bool("TATHMINI_PRODUCTION", False)
 DEBUG = False if PRODUCTION else env_bool("DEBUG", True)
 
-_DEV_SECRET = "dev-only-insecure-key-never-used-in-production"
+_DEV_SECRET = "dev-only-insecure-key-never-used-in-production"  # noqa: S105  (refused in production)
 SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET):
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters in production")
@@ -146,9 +146,7 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tathmini@localhost")
 EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
 
 # --- Security -------------------------------------------------------------------------------

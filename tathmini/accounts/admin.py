@@ -7,7 +7,7 @@ from tathmini.accounts.models import LoginThrottle, User
 
 @admin.register(User)
 class TathminiUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, (_("Scope"), {"fields": ("institution", "org_unit", "agency_function")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("Scope"), {"fields": ("institution", "org_unit", "agency_function")}))
     list_display = ["username", "email", "institution", "org_unit", "agency_function", "is_active"]
     list_filter = ["groups", "agency_function", "is_active"]
 

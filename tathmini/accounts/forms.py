@@ -26,7 +26,8 @@ class LockoutAuthenticationForm(AuthenticationForm):
         until = services.login_locked_until(username) if username else None
         if until is not None:
             raise forms.ValidationError(
-                self.error_messages["locked"], code="locked",
+                self.error_messages["locked"],
+                code="locked",
                 params={"until": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")},
             )
         try:

@@ -20,12 +20,22 @@ class User(AbstractUser):
         COMPLAINTS = "complaints", _("Complaints desk")
 
     institution = models.ForeignKey(
-        "registry.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="users",
-        verbose_name=_("institution"), help_text=_("A focal person sees and edits only this institution's records."),
+        "registry.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("institution"),
+        help_text=_("A focal person sees and edits only this institution's records."),
     )
     org_unit = models.ForeignKey(
-        "strategy.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="users",
-        verbose_name=_("org unit"), help_text=_("An officer's or head's place in the Agency."),
+        "strategy.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("org unit"),
+        help_text=_("An officer's or head's place in the Agency."),
     )
     agency_function = models.CharField(_("Agency function"), max_length=20, choices=Function.choices, blank=True)
 

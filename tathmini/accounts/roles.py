@@ -7,7 +7,6 @@ rather than clicked together in the admin. Access to pages is declared per view 
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
@@ -37,10 +36,24 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.ME_OFFICER: {
         f"strategy.{model}": ("view", "add", "change", "delete")
         for model in (
-            "plan", "fiscalyear", "client", "mandate", "corevalue", "objective", "strategy", "expectedresult",
-            "challenge", "alignmentitem", "strategicresult", "approachrule", "indicator", "baseline", "target",
+            "plan",
+            "fiscalyear",
+            "client",
+            "mandate",
+            "corevalue",
+            "objective",
+            "strategy",
+            "expectedresult",
+            "challenge",
+            "alignmentitem",
+            "strategicresult",
+            "approachrule",
+            "indicator",
+            "baseline",
+            "target",
         )
-    } | {"strategy.orgunit": ("view",)},
+    }
+    | {"strategy.orgunit": ("view",)},
     Role.AGENCY_OFFICER: {},
     Role.FOCAL_PERSON: {},
     Role.MANAGER: {},
@@ -50,11 +63,9 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 def sync_role_groups() -> None:
     for role in Role:
         group, _created = Group.objects.get_or_create(name=role.value)
-        wanted = []
+        wanted: list[Permission] = []
         for model_label, actions in PERMISSIONS[role].items():
             app_label, model_name = model_label.split(".")
-            if not apps.is_installed(app_label) and app_label not in {a.label for a in apps.get_app_configs()}:
-                continue
             wanted.extend(
                 Permission.objects.filter(
                     content_type__app_label=app_label,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -29,7 +29,7 @@ def _key(username: str) -> str:
     return username.strip().lower()
 
 
-def login_locked_until(username: str) -> timezone.datetime | None:
+def login_locked_until(username: str) -> datetime | None:
     throttle = LoginThrottle.objects.filter(username=_key(username)).first()
     if throttle and throttle.locked_until and throttle.locked_until > timezone.now():
         return throttle.locked_until

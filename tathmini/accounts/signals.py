@@ -1,13 +1,15 @@
 from typing import Any
 
+from django.apps import apps
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 
 @receiver(post_migrate)
 def _sync_roles(sender: Any, **kwargs: Any) -> None:
-    # Runs once per migrated app; only the last app's run matters, each is cheap and idempotent.
-    if getattr(sender, "label", None) == "accounts":
+    # post_migrate fires once per app, and each app's permissions are created in its own turn:
+    # only after the last app are all permissions there to hand out.
+    if sender is list(apps.get_app_configs())[-1]:
         from tathmini.accounts.roles import sync_role_groups
 
         sync_role_groups()

@@ -8,9 +8,10 @@ Periods are closed date ranges [start, end]; times never enter into it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator, Literal
+from typing import Literal
 
 PeriodKind = Literal["year", "quarter", "month"]
 
@@ -64,7 +65,9 @@ def quarter(first_calendar_year: int, number: int) -> Period:
     start_year = first_calendar_year + (start_month < 7)
     end_month = start_month + 2
     fy = fiscal_year(first_calendar_year)
-    return Period(date(start_year, start_month, 1), _month_end(start_year, end_month), "quarter", f"{fy.code}-Q{number}")
+    return Period(
+        date(start_year, start_month, 1), _month_end(start_year, end_month), "quarter", f"{fy.code}-Q{number}"
+    )
 
 
 def month(year: int, number: int) -> Period:

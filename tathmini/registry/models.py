@@ -59,7 +59,12 @@ class Institution(models.Model):
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="institutions", verbose_name=_("region")
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent institution")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent institution"),
     )
     established_on = models.DateField(_("established on"), null=True, blank=True)
     dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
@@ -74,7 +79,9 @@ class Institution(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(dissolved_on__isnull=True) | Q(established_on__isnull=True) | Q(dissolved_on__gt=models.F("established_on")),
+                condition=Q(dissolved_on__isnull=True)
+                | Q(established_on__isnull=True)
+                | Q(dissolved_on__gt=models.F("established_on")),
                 name="institution_dissolved_after_established",
             )
         ]

@@ -44,6 +44,16 @@ class PlanAdmin(admin.ModelAdmin):
     list_display = ["code", "name_sw", "is_current"]
 
 
-for model in (m.Objective, m.Strategy, m.ExpectedResult, m.CoreValue, m.Mandate, m.AlignmentItem,
-              m.StrategicResult, m.ApproachRule, m.FiscalYear, m.Client):
+for model in (
+    m.Objective,
+    m.Strategy,
+    m.ExpectedResult,
+    m.CoreValue,
+    m.Mandate,
+    m.AlignmentItem,
+    m.StrategicResult,
+    m.ApproachRule,
+    m.FiscalYear,
+    m.Client,
+):
     admin.site.register(model, list_display=["code", "__str__", "plan"], list_filter=["plan"])

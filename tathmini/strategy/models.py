@@ -261,7 +261,9 @@ class StrategicResult(PlanElement):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="strategic_results", verbose_name=_("plan"))
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     name_sw, name_en = text_fields(_("name"))
-    objectives = models.ManyToManyField(Objective, related_name="strategic_results", blank=True, verbose_name=_("objectives"))
+    objectives = models.ManyToManyField(
+        Objective, related_name="strategic_results", blank=True, verbose_name=_("objectives")
+    )
     name = bilingual("name")
 
     class Meta(PlanElement.Meta):
@@ -323,7 +325,9 @@ class OrgUnit(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="orgunit_valid_range",
             )
         ]
@@ -335,10 +339,15 @@ class OrgUnit(models.Model):
         expected = self.ALLOWED_PARENT[self.Kind(self.kind)]
         actual = self.parent.kind if self.parent else None
         if expected != actual:
-            raise ValidationError({"parent": _("A %(kind)s must sit under a %(parent)s.") % {
-                "kind": self.get_kind_display(),
-                "parent": self.Kind(expected).label if expected else _("nothing (it is top level)"),
-            }})
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s must sit under a %(parent)s.")
+                    % {
+                        "kind": self.get_kind_display(),
+                        "parent": self.Kind(expected).label if expected else _("nothing (it is top level)"),
+                    }
+                }
+            )
 
     def ancestors(self) -> list[OrgUnit]:
         chain, node = [], self.parent
@@ -374,15 +383,28 @@ class Indicator(PlanElement):
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.UP)
     objective = models.ForeignKey(
-        Objective, on_delete=models.PROTECT, null=True, blank=True, related_name="indicators", verbose_name=_("objective")
+        Objective,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        verbose_name=_("objective"),
     )
     strategies = models.ManyToManyField(Strategy, related_name="indicators", blank=True, verbose_name=_("strategies"))
     expected_result = models.ForeignKey(
-        ExpectedResult, on_delete=models.PROTECT, null=True, blank=True, related_name="indicators",
+        ExpectedResult,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
         verbose_name=_("expected result"),
     )
     responsible_unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="indicators",
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
         verbose_name=_("responsible org unit"),
     )
     name = bilingual("name")
@@ -400,9 +422,15 @@ class Indicator(PlanElement):
 class Baseline(models.Model):
     """An indicator's starting value, for the whole Agency (no org unit) or one org unit."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="baselines", verbose_name=_("indicator"))
-    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("fiscal year"))
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("org unit"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="baselines", verbose_name=_("indicator")
+    )
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("fiscal year")
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("org unit")
+    )
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
 
     class Meta:
@@ -424,12 +452,18 @@ class Baseline(models.Model):
 class Target(models.Model):
     """An indicator's target for a fiscal year (quarter empty) or one of its quarters."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("indicator"))
-    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("fiscal year"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("indicator")
+    )
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("fiscal year")
+    )
     quarter = models.PositiveSmallIntegerField(
         _("quarter"), null=True, blank=True, choices=[(n, f"Q{n}") for n in range(1, 5)]
     )
-    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("org unit"))
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("org unit")
+    )
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
 
     class Meta:
@@ -448,15 +482,18 @@ class Target(models.Model):
                 fields=["indicator", "fiscal_year", "quarter", "org_unit"], name="one_target_per_slot"
             ),
             models.UniqueConstraint(
-                fields=["indicator", "fiscal_year", "org_unit"], condition=Q(quarter__isnull=True),
+                fields=["indicator", "fiscal_year", "org_unit"],
+                condition=Q(quarter__isnull=True),
                 name="one_year_target_per_unit",
             ),
             models.UniqueConstraint(
-                fields=["indicator", "fiscal_year", "quarter"], condition=Q(org_unit__isnull=True),
+                fields=["indicator", "fiscal_year", "quarter"],
+                condition=Q(org_unit__isnull=True),
                 name="one_agency_target_per_quarter",
             ),
             models.UniqueConstraint(
-                fields=["indicator", "fiscal_year"], condition=Q(org_unit__isnull=True, quarter__isnull=True),
+                fields=["indicator", "fiscal_year"],
+                condition=Q(org_unit__isnull=True, quarter__isnull=True),
                 name="one_agency_year_target",
             ),
         ]

@@ -9,10 +9,11 @@ form, which ``parse_plan`` → ``save_plan`` → ``export_plan`` reproduces byte
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from django.db import transaction
@@ -105,13 +106,19 @@ class Checker:
     def fail(self, line: int, path: str, message: str) -> None:
         self.problems.append(Problem(line, path, message))
 
-    def mapping(self, value: Any, path: str, line: int, keys: list[str], optional: tuple[str, ...] = ()) -> LDict | None:
+    def mapping(
+        self, value: Any, path: str, line: int, keys: list[str], optional: tuple[str, ...] = ()
+    ) -> LDict | None:
         if not isinstance(value, LDict):
             self.fail(line, path, "must be a mapping of keys to values")
             return None
         for key in value:
             if key not in keys:
-                self.fail(value.key_lines[key], f"{path}.{key}" if path else key, f"unknown key (expected one of: {', '.join(keys)})")
+                self.fail(
+                    value.key_lines[key],
+                    f"{path}.{key}" if path else key,
+                    f"unknown key (expected one of: {', '.join(keys)})",
+                )
         for key in keys:
             if key not in value and key not in optional:
                 self.fail(value.line, f"{path}.{key}" if path else key, "missing")
@@ -139,7 +146,9 @@ class Checker:
         if value is None and nullable:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.fail(self.line_of(d, key), f"{path}.{key}", "must be non-empty text" + (" or null" if nullable else ""))
+            self.fail(
+                self.line_of(d, key), f"{path}.{key}", "must be non-empty text" + (" or null" if nullable else "")
+            )
             return None
         if pattern and not re.fullmatch(pattern, value):
             self.fail(self.line_of(d, key), f"{path}.{key}", f"{value!r} does not match the form {pattern}")
@@ -172,15 +181,53 @@ class Checker:
 
 CODE = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 PLAN_KEYS = [
-    "code", "current", "name", "organisation", "organisation_abbreviation", "operational_from",
-    "fiscal_years", "concept", "vision", "mission", "development_objective", "main_goal",
-    "general_results", "clients", "mandates", "values", "objectives", "expected_results",
-    "challenges", "alignment", "strategic_results", "me_approach", "indicators",
+    "code",
+    "current",
+    "name",
+    "organisation",
+    "organisation_abbreviation",
+    "operational_from",
+    "fiscal_years",
+    "concept",
+    "vision",
+    "mission",
+    "development_objective",
+    "main_goal",
+    "general_results",
+    "clients",
+    "mandates",
+    "values",
+    "objectives",
+    "expected_results",
+    "challenges",
+    "alignment",
+    "strategic_results",
+    "me_approach",
+    "indicators",
 ]
-PLAN_TEXTS = ["name", "organisation", "concept", "vision", "mission", "development_objective", "main_goal", "general_results"]
+PLAN_TEXTS = [
+    "name",
+    "organisation",
+    "concept",
+    "vision",
+    "mission",
+    "development_objective",
+    "main_goal",
+    "general_results",
+]
 INDICATOR_KEYS = [
-    "code", "kind", "name", "unit", "direction", "objective", "strategies", "expected_result",
-    "responsible_unit", "description", "baselines", "targets",
+    "code",
+    "kind",
+    "name",
+    "unit",
+    "direction",
+    "objective",
+    "strategies",
+    "expected_result",
+    "responsible_unit",
+    "description",
+    "baselines",
+    "targets",
 ]
 
 
@@ -245,8 +292,14 @@ def parse_plan(text: str, filename: str = "<plan>", org_unit_codes: set[str] | N
     data = PlanData(fields=fields, fiscal_years=years)
     seen_codes: dict[str, set[str]] = {}
 
-    def section(key: str, item_keys: list[str], read: Callable[[LDict, str], dict[str, Any]], group: str | None = None,
-                container: LDict | None = None, container_path: str = "plan") -> list[dict[str, Any]]:
+    def section(
+        key: str,
+        item_keys: list[str],
+        read: Callable[[LDict, str], dict[str, Any]],
+        group: str | None = None,
+        container: LDict | None = None,
+        container_path: str = "plan",
+    ) -> list[dict[str, Any]]:
         out = []
         codes = seen_codes.setdefault(group or key, set())
         for item, line, path in c.items(container if container is not None else p, key, container_path):
@@ -264,33 +317,65 @@ def parse_plan(text: str, filename: str = "<plan>", org_unit_codes: set[str] | N
     S = data.sections
     S["clients"] = section("clients", ["code", "name"], lambda d, path: {"name": c.text(d, "name", path)})
     S["mandates"] = section("mandates", ["code", "text"], lambda d, path: {"text": c.text(d, "text", path)})
-    S["values"] = section("values", ["code", "name", "meaning"], lambda d, path: {
-        "name": c.text(d, "name", path), "meaning": c.text(d, "meaning", path)})
+    S["values"] = section(
+        "values",
+        ["code", "name", "meaning"],
+        lambda d, path: {"name": c.text(d, "name", path), "meaning": c.text(d, "meaning", path)},
+    )
 
     def read_objective(d: LDict, path: str) -> dict[str, Any]:
-        strategies = section("strategies", ["code", "name"], lambda s, spath: {"name": c.text(s, "name", spath)},
-                             container=d, container_path=path)
+        strategies = section(
+            "strategies",
+            ["code", "name"],
+            lambda s, spath: {"name": c.text(s, "name", spath)},
+            container=d,
+            container_path=path,
+        )
         return {"name": c.text(d, "name", path), "strategies": strategies}
 
     S["objectives"] = section("objectives", ["code", "name", "strategies"], read_objective)
     objective_codes = seen_codes["objectives"]
     strategy_codes = seen_codes.get("strategies", set())
-    S["expected_results"] = section("expected_results", ["code", "name"], lambda d, path: {"name": c.text(d, "name", path)})
+    S["expected_results"] = section(
+        "expected_results", ["code", "name"], lambda d, path: {"name": c.text(d, "name", path)}
+    )
     result_codes = seen_codes["expected_results"]
-    S["challenges"] = section("challenges", ["code", "text", "strategies"], lambda d, path: {
-        "text": c.text(d, "text", path), "strategies": c.codes(d, "strategies", path, strategy_codes, "strategy")})
-    S["alignment"] = section("alignment", ["code", "kind", "name"], lambda d, path: {
-        "kind": c.choice(d, "kind", path, list(m.AlignmentItem.Kind.values)), "name": c.text(d, "name", path)})
-    S["strategic_results"] = section("strategic_results", ["code", "level", "name", "objectives"], lambda d, path: {
-        "level": c.choice(d, "level", path, list(m.StrategicResult.Level.values)),
-        "name": c.text(d, "name", path),
-        "objectives": c.codes(d, "objectives", path, objective_codes, "objective")})
+    S["challenges"] = section(
+        "challenges",
+        ["code", "text", "strategies"],
+        lambda d, path: {
+            "text": c.text(d, "text", path),
+            "strategies": c.codes(d, "strategies", path, strategy_codes, "strategy"),
+        },
+    )
+    S["alignment"] = section(
+        "alignment",
+        ["code", "kind", "name"],
+        lambda d, path: {
+            "kind": c.choice(d, "kind", path, list(m.AlignmentItem.Kind.values)),
+            "name": c.text(d, "name", path),
+        },
+    )
+    S["strategic_results"] = section(
+        "strategic_results",
+        ["code", "level", "name", "objectives"],
+        lambda d, path: {
+            "level": c.choice(d, "level", path, list(m.StrategicResult.Level.values)),
+            "name": c.text(d, "name", path),
+            "objectives": c.codes(d, "objectives", path, objective_codes, "objective"),
+        },
+    )
 
     approach = c.mapping(p.get("me_approach"), "plan.me_approach", c.line_of(p, "me_approach"), ["text", "rules"])
     if approach is not None:
         fields["me_approach"] = c.text(approach, "text", "plan.me_approach")
-        S["rules"] = section("rules", ["code", "text"], lambda d, path: {"text": c.text(d, "text", path)},
-                             container=approach, container_path="plan.me_approach")
+        S["rules"] = section(
+            "rules",
+            ["code", "text"],
+            lambda d, path: {"text": c.text(d, "text", path)},
+            container=approach,
+            container_path="plan.me_approach",
+        )
 
     def reference(d: LDict, key: str, path: str, known: set[str], what: str) -> str | None:
         value = d.get(key)
@@ -325,8 +410,11 @@ def parse_plan(text: str, filename: str = "<plan>", org_unit_codes: set[str] | N
         for item, line, bpath in c.items(d, "baselines", path):
             b = c.mapping(item, bpath, line, ["year", "unit", "value"])
             if b is not None:
-                entry = {"year": read_year(b, bpath), "unit": reference(b, "unit", bpath, org_unit_codes, "known org unit"),
-                         "value": number(b, bpath)}
+                entry = {
+                    "year": read_year(b, bpath),
+                    "unit": reference(b, "unit", bpath, org_unit_codes, "known org unit"),
+                    "value": number(b, bpath),
+                }
                 if ("b", entry["unit"]) in slots:
                     c.fail(line, bpath, "a second baseline for the same org unit")
                 slots.add(("b", entry["unit"]))
@@ -337,8 +425,12 @@ def parse_plan(text: str, filename: str = "<plan>", org_unit_codes: set[str] | N
                 q = t.get("quarter")
                 if q is not None and (isinstance(q, bool) or q not in (1, 2, 3, 4)):
                     c.fail(c.line_of(t, "quarter"), f"{tpath}.quarter", "must be 1, 2, 3, 4 or null")
-                entry = {"year": read_year(t, tpath), "quarter": q,
-                         "unit": reference(t, "unit", tpath, org_unit_codes, "known org unit"), "value": number(t, tpath)}
+                entry = {
+                    "year": read_year(t, tpath),
+                    "quarter": q,
+                    "unit": reference(t, "unit", tpath, org_unit_codes, "known org unit"),
+                    "value": number(t, tpath),
+                }
                 slot = ("t", entry["year"], q, entry["unit"])
                 if slot in slots:
                     c.fail(line, tpath, "a second target for the same year, quarter and org unit")
@@ -396,7 +488,9 @@ def save_plan(data: PlanData, *, replace: bool = False) -> m.Plan:
     plan, _created = m.Plan.objects.update_or_create(code=f["code"], defaults=plan_fields)
     S = data.sections
 
-    def sync(model: type[Any], items: list[dict[str, Any]], make: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    def sync(
+        model: type[Any], items: list[dict[str, Any]], make: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
         keep = [item["code"] for item in items]
         model.objects.filter(plan=plan).exclude(code__in=keep).delete()
         out = {}
@@ -408,8 +502,11 @@ def save_plan(data: PlanData, *, replace: bool = False) -> m.Plan:
 
     # Removed indicators go first: they protect the objectives and results they point at.
     m.Indicator.objects.filter(plan=plan).exclude(code__in=[i["code"] for i in S["indicators"]]).delete()
-    years = sync(m.FiscalYear, [{"code": y} for y in data.fiscal_years], lambda item: {
-        "starts_on": periods.parse(item["code"]).start, "ends_on": periods.parse(item["code"]).end})
+    years = sync(
+        m.FiscalYear,
+        [{"code": y} for y in data.fiscal_years],
+        lambda item: {"starts_on": periods.parse(item["code"]).start, "ends_on": periods.parse(item["code"]).end},
+    )
     sync(m.Client, S["clients"], lambda item: _texts(item, "name"))
     sync(m.Mandate, S["mandates"], lambda item: _texts(item, "text"))
     sync(m.CoreValue, S["values"], lambda item: _texts(item, "name", "meaning"))
@@ -421,7 +518,8 @@ def save_plan(data: PlanData, *, replace: bool = False) -> m.Plan:
     for o in S["objectives"]:
         for s in o["strategies"]:
             strategies[s["code"]], _ = m.Strategy.objects.update_or_create(
-                plan=plan, code=s["code"],
+                plan=plan,
+                code=s["code"],
                 defaults={"order": order, "objective": objectives[o["code"]], **_texts(s, "name")},
             )
             order += 1
@@ -430,31 +528,56 @@ def save_plan(data: PlanData, *, replace: bool = False) -> m.Plan:
     for item in S["challenges"]:
         challenges[item["code"]].strategies.set([strategies[code] for code in item["strategies"]])
     sync(m.AlignmentItem, S["alignment"], lambda item: {"kind": item["kind"], **_texts(item, "name")})
-    strategic = sync(m.StrategicResult, S["strategic_results"], lambda item: {"level": item["level"], **_texts(item, "name")})
+    strategic = sync(
+        m.StrategicResult, S["strategic_results"], lambda item: {"level": item["level"], **_texts(item, "name")}
+    )
     for item in S["strategic_results"]:
         strategic[item["code"]].objectives.set([objectives[code] for code in item["objectives"]])
     sync(m.ApproachRule, S.get("rules", []), lambda item: _texts(item, "text"))
 
     units = {u.code: u for u in m.OrgUnit.objects.all()}
-    indicators = sync(m.Indicator, S["indicators"], lambda item: {
-        "kind": item["kind"], "unit": item["unit"], "direction": item["direction"],
-        "objective": objectives.get(item["objective"]) if item["objective"] else None,
-        "expected_result": results.get(item["expected_result"]) if item["expected_result"] else None,
-        "responsible_unit": units.get(item["responsible_unit"]) if item["responsible_unit"] else None,
-        **_texts(item, "name", "description"),
-    })
+    indicators = sync(
+        m.Indicator,
+        S["indicators"],
+        lambda item: {
+            "kind": item["kind"],
+            "unit": item["unit"],
+            "direction": item["direction"],
+            "objective": objectives.get(item["objective"]) if item["objective"] else None,
+            "expected_result": results.get(item["expected_result"]) if item["expected_result"] else None,
+            "responsible_unit": units.get(item["responsible_unit"]) if item["responsible_unit"] else None,
+            **_texts(item, "name", "description"),
+        },
+    )
     for item in S["indicators"]:
         indicator = indicators[item["code"]]
         indicator.strategies.set([strategies[code] for code in item["strategies"]])
         # The file is the truth for baselines and targets: replace them wholesale.
         indicator.baselines.all().delete()
         indicator.targets.all().delete()
-        m.Baseline.objects.bulk_create([
-            m.Baseline(indicator=indicator, fiscal_year=years[b["year"]], org_unit=units.get(b["unit"]) if b["unit"] else None,
-                       value=b["value"]) for b in item["baselines"]])
-        m.Target.objects.bulk_create([
-            m.Target(indicator=indicator, fiscal_year=years[t["year"]], quarter=t["quarter"],
-                     org_unit=units.get(t["unit"]) if t["unit"] else None, value=t["value"]) for t in item["targets"]])
+        m.Baseline.objects.bulk_create(
+            [
+                m.Baseline(
+                    indicator=indicator,
+                    fiscal_year=years[b["year"]],
+                    org_unit=units.get(b["unit"]) if b["unit"] else None,
+                    value=b["value"],
+                )
+                for b in item["baselines"]
+            ]
+        )
+        m.Target.objects.bulk_create(
+            [
+                m.Target(
+                    indicator=indicator,
+                    fiscal_year=years[t["year"]],
+                    quarter=t["quarter"],
+                    org_unit=units.get(t["unit"]) if t["unit"] else None,
+                    value=t["value"],
+                )
+                for t in item["targets"]
+            ]
+        )
     return plan
 
 
@@ -486,10 +609,8 @@ def export_plan(plan: m.Plan) -> str:
     def coded(qs: Any, *names: str) -> list[dict[str, Any]]:
         return [{"code": o.code, **{n: _text(o, n) for n in names}} for o in qs]
 
-    indicators = (
-        plan.indicators.select_related("objective", "expected_result", "responsible_unit")
-        .prefetch_related("strategies", "baselines__fiscal_year", "baselines__org_unit",
-                          "targets__fiscal_year", "targets__org_unit")
+    indicators = plan.indicators.select_related("objective", "expected_result", "responsible_unit").prefetch_related(
+        "strategies", "baselines__fiscal_year", "baselines__org_unit", "targets__fiscal_year", "targets__org_unit"
     )
     doc = {
         "format": FORMAT,
@@ -516,7 +637,12 @@ def export_plan(plan: m.Plan) -> str:
             ],
             "alignment": [{"code": a.code, "kind": a.kind, "name": _text(a, "name")} for a in plan.alignment.all()],
             "strategic_results": [
-                {"code": r.code, "level": r.level, "name": _text(r, "name"), "objectives": [o.code for o in r.objectives.all()]}
+                {
+                    "code": r.code,
+                    "level": r.level,
+                    "name": _text(r, "name"),
+                    "objectives": [o.code for o in r.objectives.all()],
+                }
                 for r in plan.strategic_results.prefetch_related("objectives")
             ],
             "me_approach": {"text": _text(plan, "me_approach"), "rules": coded(plan.approach_rules.all(), "text")},
@@ -537,8 +663,12 @@ def export_plan(plan: m.Plan) -> str:
                         for b in i.baselines.all()
                     ],
                     "targets": [
-                        {"year": t.fiscal_year.code, "quarter": t.quarter,
-                         "unit": t.org_unit.code if t.org_unit else None, "value": t.value}
+                        {
+                            "year": t.fiscal_year.code,
+                            "quarter": t.quarter,
+                            "unit": t.org_unit.code if t.org_unit else None,
+                            "value": t.value,
+                        }
                         for t in i.targets.all()
                     ],
                 }
@@ -546,5 +676,7 @@ def export_plan(plan: m.Plan) -> str:
             ],
         },
     }
-    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=float("inf"), default_flow_style=False)
+    body = yaml.dump(
+        doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=float("inf"), default_flow_style=False
+    )
     return HEADER + body

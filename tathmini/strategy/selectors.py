@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -19,8 +20,11 @@ def plan_or_404(code: str) -> m.Plan:
     return get_object_or_404(m.Plan, code=code)
 
 
-def element_or_404(model: type[m.PlanElement], plan: m.Plan, code: str, qs: QuerySet | None = None) -> m.PlanElement:
-    found = (qs if qs is not None else model.objects).filter(plan=plan, code=code).first()
+E = TypeVar("E", bound=m.PlanElement)
+
+
+def element_or_404(model: type[E], plan: m.Plan, code: str, qs: QuerySet[E] | None = None) -> E:
+    found = (qs if qs is not None else model._default_manager.all()).filter(plan=plan, code=code).first()
     if found is None:
         raise Http404(code)
     return found
@@ -30,7 +34,9 @@ def objectives_tree(plan: m.Plan) -> QuerySet[m.Objective]:
     """Objectives → strategies → indicators, in plan order, in three queries."""
     indicators = m.Indicator.objects.order_by("order", "code")
     return plan.objectives.prefetch_related(
-        Prefetch("strategies", queryset=m.Strategy.objects.prefetch_related(Prefetch("indicators", queryset=indicators))),
+        Prefetch(
+            "strategies", queryset=m.Strategy.objects.prefetch_related(Prefetch("indicators", queryset=indicators))
+        ),
         Prefetch("indicators", queryset=indicators),
     )
 

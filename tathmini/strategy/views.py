@@ -34,46 +34,58 @@ def current_map(request: HttpRequest) -> HttpResponse:
 def strategy_map(request: HttpRequest, plan: str) -> HttpResponse:
     p = selectors.plan_or_404(plan)
     alignment = list(p.alignment.all())
-    return render(request, "strategy/map.html", {
-        "plan": p,
-        "objectives": selectors.objectives_tree(p),
-        "values": p.values.all(),
-        "mandates": p.mandates.all(),
-        "clients": p.clients.all(),
-        "fiscal_years": p.fiscal_years.all(),
-        "national": [a for a in alignment if a.kind not in ("sector_priority", "map_challenge")],
-        "priorities": [a for a in alignment if a.kind == "sector_priority"],
-        "map_challenges": [a for a in alignment if a.kind == "map_challenge"],
-        "long_term": p.strategic_results.filter(level="long_term"),
-        "medium_term": p.strategic_results.filter(level="medium_term").prefetch_related("objectives"),
-        "approach_rules": p.approach_rules.all(),
-        "expected_results": p.expected_results.all(),
-    })
+    return render(
+        request,
+        "strategy/map.html",
+        {
+            "plan": p,
+            "objectives": selectors.objectives_tree(p),
+            "values": p.values.all(),
+            "mandates": p.mandates.all(),
+            "clients": p.clients.all(),
+            "fiscal_years": p.fiscal_years.all(),
+            "national": [a for a in alignment if a.kind not in ("sector_priority", "map_challenge")],
+            "priorities": [a for a in alignment if a.kind == "sector_priority"],
+            "map_challenges": [a for a in alignment if a.kind == "map_challenge"],
+            "long_term": p.strategic_results.filter(level="long_term"),
+            "medium_term": p.strategic_results.filter(level="medium_term").prefetch_related("objectives"),
+            "approach_rules": p.approach_rules.all(),
+            "expected_results": p.expected_results.all(),
+        },
+    )
 
 
 @public
 def objective_detail(request: HttpRequest, plan: str, code: str) -> HttpResponse:
     p = selectors.plan_or_404(plan)
     objective = selectors.element_or_404(m.Objective, p, code)
-    return render(request, "strategy/objective.html", {
-        "plan": p,
-        "objective": objective,
-        "strategies": objective.strategies.prefetch_related("indicators", "challenges"),
-        "indicators": objective.indicators.all(),
-        "strategic_results": objective.strategic_results.all(),
-    })
+    return render(
+        request,
+        "strategy/objective.html",
+        {
+            "plan": p,
+            "objective": objective,
+            "strategies": objective.strategies.prefetch_related("indicators", "challenges"),
+            "indicators": objective.indicators.all(),
+            "strategic_results": objective.strategic_results.all(),
+        },
+    )
 
 
 @public
 def strategy_detail(request: HttpRequest, plan: str, code: str) -> HttpResponse:
     p = selectors.plan_or_404(plan)
     strategy = selectors.element_or_404(m.Strategy, p, code, m.Strategy.objects.select_related("objective"))
-    return render(request, "strategy/strategy.html", {
-        "plan": p,
-        "strategy": strategy,
-        "indicators": strategy.indicators.all(),
-        "challenges": strategy.challenges.all(),
-    })
+    return render(
+        request,
+        "strategy/strategy.html",
+        {
+            "plan": p,
+            "strategy": strategy,
+            "indicators": strategy.indicators.all(),
+            "challenges": strategy.challenges.all(),
+        },
+    )
 
 
 @public
@@ -91,17 +103,18 @@ def indicator_detail(request: HttpRequest, plan: str, code: str) -> HttpResponse
     )
     targets = list(indicator.targets.select_related("fiscal_year", "org_unit"))
     baselines = list(indicator.baselines.select_related("fiscal_year", "org_unit"))
-    years = [
-        {"year": fy, "targets": [t for t in targets if t.fiscal_year_id == fy.pk]}
-        for fy in p.fiscal_years.all()
-    ]
-    return render(request, "strategy/indicator.html", {
-        "plan": p,
-        "indicator": indicator,
-        "strategies": indicator.strategies.all(),
-        "baselines": baselines,
-        "years": years,
-    })
+    years = [{"year": fy, "targets": [t for t in targets if t.fiscal_year_id == fy.pk]} for fy in p.fiscal_years.all()]
+    return render(
+        request,
+        "strategy/indicator.html",
+        {
+            "plan": p,
+            "indicator": indicator,
+            "strategies": indicator.strategies.all(),
+            "baselines": baselines,
+            "years": years,
+        },
+    )
 
 
 @public
@@ -114,18 +127,29 @@ def result_detail(request: HttpRequest, plan: str, code: str) -> HttpResponse:
 @public
 def challenge_list(request: HttpRequest, plan: str) -> HttpResponse:
     p = selectors.plan_or_404(plan)
-    return render(request, "strategy/challenge_list.html", {
-        "plan": p, "challenges": p.challenges.prefetch_related("strategies"),
-    })
+    return render(
+        request,
+        "strategy/challenge_list.html",
+        {
+            "plan": p,
+            "challenges": p.challenges.prefetch_related("strategies"),
+        },
+    )
 
 
 @public
 def challenge_detail(request: HttpRequest, plan: str, code: str) -> HttpResponse:
     p = selectors.plan_or_404(plan)
     challenge = selectors.element_or_404(m.Challenge, p, code)
-    return render(request, "strategy/challenge.html", {
-        "plan": p, "challenge": challenge, "strategies": challenge.strategies.select_related("objective"),
-    })
+    return render(
+        request,
+        "strategy/challenge.html",
+        {
+            "plan": p,
+            "challenge": challenge,
+            "strategies": challenge.strategies.select_related("objective"),
+        },
+    )
 
 
 @public
@@ -139,12 +163,21 @@ def plan_export(request: HttpRequest, plan: str) -> HttpResponse:
 @public
 def org_units(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("on", "")
-    day: date | None = parse_date(raw) if raw else timezone.localdate()
+    try:
+        day: date | None = parse_date(raw) if raw else timezone.localdate()
+    except ValueError:  # well-formed but impossible, e.g. 2014-13-45
+        day = None
     error = ""
     if day is None:
         error = _("“%(value)s” is not a date; use the form YYYY-MM-DD.") % {"value": raw}
         day = timezone.localdate()
-    return render(request, "strategy/org_units.html", {
-        "tree": selectors.org_unit_tree(day), "day": day, "error": error,
-        "illustrative": m.OrgUnit.objects.filter(illustrative=True).exists(),
-    })
+    return render(
+        request,
+        "strategy/org_units.html",
+        {
+            "tree": selectors.org_unit_tree(day),
+            "day": day,
+            "error": error,
+            "illustrative": m.OrgUnit.objects.filter(illustrative=True).exists(),
+        },
+    )

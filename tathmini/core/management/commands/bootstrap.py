@@ -24,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="load the plan only, no demo data or users")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("plan", "import", str(settings.BASE_DIR / "plans" / "ega-2012-2017.yaml"), "--if-absent",
-                     stdout=self.stdout)
+        call_command(
+            "plan", "import", str(settings.BASE_DIR / "plans" / "ega-2012-2017.yaml"), "--if-absent", stdout=self.stdout
+        )
         if options["no_demo"]:
             return
         demo.load_regions()

@@ -46,10 +46,12 @@ class Command(BaseCommand):
             plan = plan_io.save_plan(data, replace=replace)
         except plan_io.PlanExists as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"plan {plan.code}: {plan.objectives.count()} objectives, {plan.strategies.count()} strategies, "
-            f"{plan.indicators.count()} indicators"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"plan {plan.code}: {plan.objectives.count()} objectives, {plan.strategies.count()} strategies, "
+                f"{plan.indicators.count()} indicators"
+            )
+        )
 
     def do_export(self, code: str | None, output: str | None, **_: Any) -> None:
         plan = m.Plan.objects.filter(code=code).first() if code else m.Plan.objects.filter(is_current=True).first()
