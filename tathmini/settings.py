@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "tathmini.accounts",
     "tathmini.strategy",
     "tathmini.registry",
+    "tathmini.services",
+    "tathmini.feedback",
+    "tathmini.records",
 ]
 
 MIDDLEWARE = [

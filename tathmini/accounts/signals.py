@@ -9,7 +9,8 @@ from django.dispatch import receiver
 def _sync_roles(sender: Any, **kwargs: Any) -> None:
     # post_migrate fires once per app, and each app's permissions are created in its own turn:
     # only after the last app are all permissions there to hand out.
-    if sender is list(apps.get_app_configs())[-1]:
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is with_models[-1]:
         from tathmini.accounts.roles import sync_role_groups
 
         sync_role_groups()

@@ -108,3 +108,18 @@ def fiscal_years_between(first: str, last: str) -> Iterator[Period]:
     start, end = parse(first), parse(last)
     for y in range(start.start.year, end.start.year + 1):
         yield fiscal_year(y)
+
+
+def _validate_fiscal_year(value: str) -> None:
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    try:
+        if parse(value).kind == "year":
+            return
+    except PeriodError:
+        pass
+    raise ValidationError(_("“%(value)s” is not a fiscal year such as 2013/14."), params={"value": value})
+
+
+FISCAL_YEAR_PATTERN = _validate_fiscal_year

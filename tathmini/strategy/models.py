@@ -380,11 +380,13 @@ class Indicator(PlanElement):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CORE)
     name_sw, name_en = text_fields(_("name"), long=True)
     description_sw, description_en = text_fields(_("description"), long=True)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    unit = models.CharField(_("unit of measure"), max_length=10, choices=Unit.choices)
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.UP)
+    # RESTRICT, not PROTECT: an objective (or result) that indicators measure cannot be deleted on
+    # its own, but deleting the whole plan takes both with it.
     objective = models.ForeignKey(
         Objective,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="indicators",
@@ -393,7 +395,7 @@ class Indicator(PlanElement):
     strategies = models.ManyToManyField(Strategy, related_name="indicators", blank=True, verbose_name=_("strategies"))
     expected_result = models.ForeignKey(
         ExpectedResult,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="indicators",
@@ -426,7 +428,7 @@ class Baseline(models.Model):
         Indicator, on_delete=models.CASCADE, related_name="baselines", verbose_name=_("indicator")
     )
     fiscal_year = models.ForeignKey(
-        FiscalYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("fiscal year")
+        FiscalYear, on_delete=models.RESTRICT, related_name="+", verbose_name=_("fiscal year")
     )
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("org unit")
@@ -456,7 +458,7 @@ class Target(models.Model):
         Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("indicator")
     )
     fiscal_year = models.ForeignKey(
-        FiscalYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("fiscal year")
+        FiscalYear, on_delete=models.RESTRICT, related_name="+", verbose_name=_("fiscal year")
     )
     quarter = models.PositiveSmallIntegerField(
         _("quarter"), null=True, blank=True, choices=[(n, f"Q{n}") for n in range(1, 5)]

@@ -42,7 +42,8 @@ class PlanFileError(Exception):
     def __init__(self, problems: list[Problem], filename: str = "<plan>") -> None:
         self.problems = problems
         self.filename = filename
-        super().__init__("\n".join(f"{filename}:{p}" for p in problems))
+        # FILE:LINE: path: reason (docs/plan-format.md), the form editors and terminals link to.
+        super().__init__("\n".join(f"{filename}:{p.line}: {p.path}: {p.message}" for p in problems))
 
 
 # --- Located YAML: every mapping, list and value knows its line ----------------------------
@@ -500,8 +501,14 @@ def save_plan(data: PlanData, *, replace: bool = False) -> m.Plan:
             )
         return out
 
-    # Removed indicators go first: they protect the objectives and results they point at.
+    # Removed indicators go first: they protect the objectives and results they point at. Kept
+    # ones let go of theirs (set again below from the file), so an objective or result the file
+    # dropped can be deleted; their baselines and targets (replaced wholesale below) let go of
+    # the fiscal years, so a year the file dropped can be deleted too.
     m.Indicator.objects.filter(plan=plan).exclude(code__in=[i["code"] for i in S["indicators"]]).delete()
+    m.Indicator.objects.filter(plan=plan).update(objective=None, expected_result=None)
+    m.Baseline.objects.filter(indicator__plan=plan).delete()
+    m.Target.objects.filter(indicator__plan=plan).delete()
     years = sync(
         m.FiscalYear,
         [{"code": y} for y in data.fiscal_years],
