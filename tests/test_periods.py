@@ -7,6 +7,7 @@ Q4 = Apr–Jun. Every expected date below is written out by hand from that calen
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_quarters_of_a_year_cover_it_without_gap_or_overlap() -> None:
     assert quarters[0].start == date(2015, 7, 1)
     assert quarters[-1].end == date(2016, 6, 30)
     assert sum(q.days for q in quarters) == 366
-    for before, after in zip(quarters, quarters[1:], strict=False):
+    for before, after in pairwise(quarters):
         assert (after.start - before.end).days == 1
 
 

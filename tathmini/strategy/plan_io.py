@@ -227,6 +227,7 @@ INDICATOR_KEYS = [
     "expected_result",
     "responsible_unit",
     "description",
+    "definition",
     "baselines",
     "targets",
 ]
@@ -300,11 +301,12 @@ def parse_plan(text: str, filename: str = "<plan>", org_unit_codes: set[str] | N
         group: str | None = None,
         container: LDict | None = None,
         container_path: str = "plan",
+        optional: tuple[str, ...] = (),
     ) -> list[dict[str, Any]]:
         out = []
         codes = seen_codes.setdefault(group or key, set())
         for item, line, path in c.items(container if container is not None else p, key, container_path):
-            d = c.mapping(item, path, line, item_keys)
+            d = c.mapping(item, path, line, item_keys, optional)
             if d is None:
                 continue
             code = c.string(d, "code", path, CODE)
@@ -447,15 +449,53 @@ def parse_plan(text: str, filename: str = "<plan>", org_unit_codes: set[str] | N
             "expected_result": reference(d, "expected_result", path, result_codes, "expected result of this plan"),
             "responsible_unit": reference(d, "responsible_unit", path, org_unit_codes, "known org unit"),
             "description": c.text(d, "description", path),
+            "definition": _plain(d.get("definition")),
             "baselines": baselines,
             "targets": targets,
         }
 
-    S["indicators"] = section("indicators", INDICATOR_KEYS, read_indicator)
+    S["indicators"] = section("indicators", INDICATOR_KEYS, read_indicator, optional=("definition",))
+    # Definitions may name other indicators (composites), so they are checked once all are read.
+    from tathmini.measure import definitions  # the plan file carries the engine's definitions
+
+    indicator_codes = {i["code"] for i in S["indicators"] if i["code"]}
+    raw_indicators = p.get("indicators")
+    for index, item in enumerate(S["indicators"]):
+        if item["definition"] is None:
+            continue
+        node = raw_indicators[index]
+        for problem_path, message in definitions.validate(item["definition"], indicator_codes):
+            line = _line_at(node["definition"], problem_path, node.key_lines["definition"])
+            c.fail(line, f"plan.indicators[{index}].definition.{problem_path}", message)
 
     if c.problems:
         raise PlanFileError(sorted(c.problems, key=lambda problem: problem.line), filename)
     return data
+
+
+def _plain(value: Any) -> Any:
+    """Located YAML back to plain dicts and lists (what the definition column stores)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _line_at(node: Any, path: str, default: int) -> int:
+    """The line of ``a.b[2].c`` inside a located mapping, as deep as the path exists."""
+    line = default
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("[") and isinstance(node, LList):
+            i = int(part[1:-1])
+            if i >= len(node):
+                break
+            line, node = node.item_lines[i], node[i]
+        elif isinstance(node, LDict) and part in node:
+            line, node = node.key_lines[part], node[part]
+        else:
+            break
+    return line
 
 
 # --- Writing to the database ----------------------------------------------------------------
@@ -556,9 +596,20 @@ def save_plan(data: PlanData, *, replace: bool = False) -> m.Plan:
             **_texts(item, "name", "description"),
         },
     )
+    from tathmini.measure.models import Definition
+
     for item in S["indicators"]:
         indicator = indicators[item["code"]]
         indicator.strategies.set([strategies[code] for code in item["strategies"]])
+        if item["definition"] is not None:
+            current = indicator.definitions.order_by("-version").first()
+            if current is None or current.spec != item["definition"]:
+                Definition.objects.create(
+                    indicator=indicator,
+                    version=(current.version + 1) if current else 1,
+                    spec=item["definition"],
+                    note="plan import",
+                )
         # The file is the truth for baselines and targets: replace them wholesale.
         indicator.baselines.all().delete()
         indicator.targets.all().delete()
@@ -612,12 +663,26 @@ def _text(obj: Any, name: str) -> dict[str, str]:
     return {"sw": getattr(obj, f"{name}_sw"), "en": getattr(obj, f"{name}_en")}
 
 
+def _definition_entry(indicator: m.Indicator) -> dict[str, Any]:
+    """``{"definition": spec}`` for an indicator with a definition; nothing for one without."""
+    from tathmini.measure.definitions import canonical
+
+    # Prefetched newest-first (Definition.Meta.ordering), so the first is the one in force.
+    versions = list(indicator.definitions.all())
+    return {"definition": canonical(versions[0].spec)} if versions else {}
+
+
 def export_plan(plan: m.Plan) -> str:
     def coded(qs: Any, *names: str) -> list[dict[str, Any]]:
         return [{"code": o.code, **{n: _text(o, n) for n in names}} for o in qs]
 
     indicators = plan.indicators.select_related("objective", "expected_result", "responsible_unit").prefetch_related(
-        "strategies", "baselines__fiscal_year", "baselines__org_unit", "targets__fiscal_year", "targets__org_unit"
+        "strategies",
+        "definitions",
+        "baselines__fiscal_year",
+        "baselines__org_unit",
+        "targets__fiscal_year",
+        "targets__org_unit",
     )
     doc = {
         "format": FORMAT,
@@ -665,6 +730,7 @@ def export_plan(plan: m.Plan) -> str:
                     "expected_result": i.expected_result.code if i.expected_result else None,
                     "responsible_unit": i.responsible_unit.code if i.responsible_unit else None,
                     "description": _text(i, "description"),
+                    **_definition_entry(i),
                     "baselines": [
                         {"year": b.fiscal_year.code, "unit": b.org_unit.code if b.org_unit else None, "value": b.value}
                         for b in i.baselines.all()
