@@ -8,6 +8,8 @@ class MeasureConfig(AppConfig):
     verbose_name = _("Indicator engine")
 
     def ready(self) -> None:
-        from tathmini.measure import sources
+        from tathmini.core.signals import records_changed
+        from tathmini.measure import sources, triggers
 
         sources.register_defaults()
+        records_changed.connect(triggers.on_records_changed, dispatch_uid="measure-auto-refresh")

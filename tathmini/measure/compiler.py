@@ -13,8 +13,7 @@ values are always passed as parameters, never pasted into the SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, models
@@ -40,8 +39,8 @@ def period_rows(evals: list[EvalPeriod]) -> tuple[str, list[Any]]:
     ops = connection.ops
     values, params = [], []
     for p in evals:
-        start_ts = datetime.combine(p.start, time.min, tzinfo=dt_timezone.utc)
-        end_ts = datetime.combine(p.end + timedelta(days=1), time.min, tzinfo=dt_timezone.utc)
+        start_ts = datetime.combine(p.start, time.min, tzinfo=UTC)
+        end_ts = datetime.combine(p.end + timedelta(days=1), time.min, tzinfo=UTC)
         values.append("(%s, %s, %s, %s, %s, %s)")
         params += [
             p.code,
@@ -110,7 +109,7 @@ def _adapt(f: Any, value: Any) -> Any:
     if isinstance(f, models.DateTimeField) and isinstance(value, str):
         value = datetime.fromisoformat(value)
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt_timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return ops.adapt_datetimefield_value(value)
     if isinstance(f, models.DateField) and isinstance(value, str):
         return ops.adapt_datefield_value(date.fromisoformat(value))
@@ -142,8 +141,10 @@ class TermSQL:
     def __init__(self, term: dict[str, Any], dimension: str | None) -> None:
         self.term = term
         self.dimension = dimension
-        self.source = sources.get(term["source"])
-        assert self.source is not None
+        source = sources.get(term["source"])
+        if source is None:
+            raise ValueError(f"unknown data source {term['source']!r}")
+        self.source = source
         self.query = _Query(self.source)
         self.params: list[Any] = []
 
@@ -227,9 +228,17 @@ class TermSQL:
         if self.dimension == ORG_UNIT_DIMENSION:
             col, _ = self.query.column(self.source.org_unit)  # type: ignore[arg-type]
             self.query.joins.append(f"JOIN {LINK_TABLE} ol ON ol.descendant_id = {col}")
-            return "CAST(ol.ancestor_id AS VARCHAR(20))" if connection.vendor == "postgresql" else "CAST(ol.ancestor_id AS TEXT)"
+            return (
+                "CAST(ol.ancestor_id AS VARCHAR(20))"
+                if connection.vendor == "postgresql"
+                else "CAST(ol.ancestor_id AS TEXT)"
+            )
         col, _ = self.query.column(self.source.dimensions[self.dimension])
-        return f"COALESCE(CAST({col} AS VARCHAR(100)), '')" if connection.vendor == "postgresql" else f"COALESCE({col}, '')"
+        return (
+            f"COALESCE(CAST({col} AS VARCHAR(100)), '')"
+            if connection.vendor == "postgresql"
+            else f"COALESCE({col}, '')"
+        )
 
     # --- the whole query ------------------------------------------------------------------------
     def pipeline(self) -> tuple[str, list[Any]]:
@@ -243,7 +252,8 @@ class TermSQL:
         latest = t.get("latest")
         having = t.get("having")
         self.params = []
-        needed: list[tuple[str, str]] = [("rid", f"t.{self.query.q(self.source.model._meta.pk.column)}")]
+        pk_column = str(self.source.model._meta.pk.column)
+        needed: list[tuple[str, str]] = [("rid", f"t.{self.query.q(pk_column)}")]
         if agg in ("sum", "median", "count_distinct"):
             needed.append(("v", self.expression_sql(t["field"])))
         else:
@@ -323,7 +333,7 @@ class TermSQL:
                 f"ON h.pcode = r.pcode AND h.dim = r.dim AND h.v = r.v WHERE r.dim = %s"
             )
             return sql, params + params + extra + [dim_value]
-        return f"SELECT rid FROM ({rows}) r WHERE dim = %s", params + [dim_value]
+        return f"SELECT rid FROM ({rows}) r WHERE dim = %s", [*params, dim_value]
 
     def _then_sql(self, flt: dict[str, Any], cols: dict[str, str]) -> str:
         col = cols[flt["field"]]
@@ -348,7 +358,9 @@ def term_query(term: dict[str, Any], dimension: str | None, evals: list[EvalPeri
     return f"WITH {cte} {body}", params + body_params
 
 
-def drilldown_query(term: dict[str, Any], period: EvalPeriod, dimension: str | None, dim_value: str) -> tuple[str, list[Any]]:
+def drilldown_query(
+    term: dict[str, Any], period: EvalPeriod, dimension: str | None, dim_value: str
+) -> tuple[str, list[Any]]:
     cte, params = period_rows([period])
     body, body_params = TermSQL(term, dimension).drilldown_sql(dim_value)
     return f"WITH {cte} {body}", params + body_params

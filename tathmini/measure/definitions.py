@@ -30,7 +30,7 @@ FIELD_OPS = ("eq_field", "ne_field", "lt_field", "lte_field", "gt_field", "gte_f
 CUMULATION = ("non_cumulative", "cumulative", "latest")
 TRANSFORMS = ("none", "likert_0_100")
 PERIOD_VALUES = ("$start", "$end")
-DEFINITION_KEYS = ("numerator", "denominator", "composite", "extras", "scale", "transform", "cumulation")
+DEFINITION_KEYS = ("numerator", "denominator", "composite", "extras", "scale", "transform", "cumulation", "rating")
 TERM_KEYS = ("source", "aggregate", "field", "period", "filters", "latest", "then", "having", "baseline")
 
 
@@ -79,9 +79,11 @@ class _Checker:
 
     def expression(self, source: sources.Source, value: Any, path: str) -> None:
         if isinstance(value, dict):
-            if set(value) != {"days_between"} or not isinstance(value["days_between"], list) or len(
-                value["days_between"]
-            ) != 2:
+            if (
+                set(value) != {"days_between"}
+                or not isinstance(value["days_between"], list)
+                or len(value["days_between"]) != 2
+            ):
                 self.fail(path, "an expression is {days_between: [from_field, to_field]}")
                 return
             for i, item in enumerate(value["days_between"]):
@@ -139,7 +141,10 @@ class _Checker:
         elif op in FIELD_OPS:
             self.field(source, f.get("value"), f"{path}.value")
         else:
-            self.fail(f"{path}.op", f"{op!r} is not an operator ({', '.join(VALUE_OPS + LIST_OPS + NULL_OPS + FIELD_OPS)}, has_prior)")
+            self.fail(
+                f"{path}.op",
+                f"{op!r} is not an operator ({', '.join(VALUE_OPS + LIST_OPS + NULL_OPS + FIELD_OPS)}, has_prior)",
+            )
 
     def term(self, t: Any, path: str) -> None:
         if not self.keys(t, path, TERM_KEYS):
@@ -245,6 +250,10 @@ class _Checker:
             self.fail("transform", f"must be one of {', '.join(TRANSFORMS)}")
         if spec.get("cumulation", "non_cumulative") not in CUMULATION:
             self.fail("cumulation", f"must be one of {', '.join(CUMULATION)}")
+        if "rating" in spec:
+            from tathmini.measure.ratings import validate_rules
+
+            self.problems += validate_rules(spec["rating"])
 
 
 def validate(spec: Any, known_indicators: set[str] | None = None) -> list[tuple[str, str]]:
@@ -267,7 +276,7 @@ def terms_of(spec: dict[str, Any]) -> list[dict[str, Any]]:
         value = spec.get(side)
         if value is None:
             continue
-        out.extend(value["product"] if "product" in value else [value])
+        out.extend(value.get("product", [value]))
     out.extend((spec.get("extras") or {}).values())
     return out
 
@@ -289,7 +298,9 @@ _ORDERS = [
     ("op", "match", "field", "within_days", "filters"),  # has_prior filter
     ("aggregate", "field", "op", "value"),  # having
     ("source", "aggregate", "field", "period", "filters", "latest", "then", "having", "baseline"),  # term
-    ("numerator", "denominator", "composite", "extras", "scale", "transform", "cumulation"),  # definition
+    ("if", "then"),  # rating rule
+    ("gt", "gte", "lt", "lte"),  # rating comparison
+    ("numerator", "denominator", "composite", "extras", "scale", "transform", "cumulation", "rating"),  # definition
 ]
 
 

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tathmini.core import periods as P
-from tathmini.measure import compiler, definitions, sources
+from tathmini.measure import compiler, sources
 from tathmini.measure.models import Definition, OrgUnitLink, RefreshRun, Value
 from tathmini.strategy.models import Indicator, OrgUnit, Plan
 
@@ -96,7 +96,8 @@ def _run(sql: str, params: list[Any]) -> dict[tuple[str, str], Decimal | None]:
 
 def _supports(term: dict[str, Any], dimension: str) -> bool:
     source = sources.get(term["source"])
-    assert source is not None
+    if source is None:
+        raise ValueError(f"unknown data source {term['source']!r}")
     if dimension == "":
         return True
     if dimension == "org_unit":
@@ -117,7 +118,7 @@ def _side(spec: dict[str, Any], name: str) -> list[dict[str, Any]]:
     value = spec.get(name)
     if value is None:
         return []
-    return value["product"] if "product" in value else [value]
+    return value.get("product", [value])
 
 
 def _empty_value(term: dict[str, Any]) -> Decimal | None:
@@ -179,14 +180,23 @@ def evaluate(
         for p in periods:
             wanted = groups[p.code] or ({""} if dimension == "" else set())
             for group in sorted(wanted):
-                def get(found: dict[tuple[str, str], Decimal | None], term: dict[str, Any], code: str = p.code,
-                        group: str = group) -> Decimal | None:
+
+                def get(
+                    found: dict[tuple[str, str], Decimal | None],
+                    term: dict[str, Any],
+                    code: str = p.code,
+                    group: str = group,
+                ) -> Decimal | None:
                     if (code, "*") in found:
                         return found[(code, "*")]
                     return found.get((code, group), _empty_value(term))
 
                 num = _product([get(f, t) for f, t in zip(num_results, numerators, strict=True)])
-                den = _product([get(f, t) for f, t in zip(den_results, denominators, strict=True)]) if denominators else None
+                den = (
+                    _product([get(f, t) for f, t in zip(den_results, denominators, strict=True)])
+                    if denominators
+                    else None
+                )
                 row = Row(by_code[p.code], dimension, group, num, den, _finish(spec, num, den, bool(denominators)))
                 for name, found in extra_results.items():
                     extra = get(found, extras[name])
@@ -214,20 +224,29 @@ def _attribute_to_responsible_unit(indicator: Indicator, totals: list[Row]) -> l
     units = [indicator.responsible_unit, *indicator.responsible_unit.ancestors()]  # type: ignore[union-attr]
     return [
         Row(r.period, "org_unit", str(u.pk), r.numerator, r.denominator, r.value, dict(r.extras))
-        for r in totals for u in units if u is not None
+        for r in totals
+        for u in units
+        if u is not None
     ]
 
 
 def _carry_forward(rows: list[Row]) -> list[Row]:
-    """"Latest value" indicators show, for a period without data, the latest earlier value."""
+    """ "Latest value" indicators show, for a period without data, the latest earlier value."""
     latest: dict[tuple[str, str, str], Row] = {}
     out = []
     for row in sorted(rows, key=lambda r: (r.period.start, r.period.end)):
         key = (row.period.kind, row.dimension, row.group)
         if row.value is None and key in latest:
             prev = latest[key]
-            row = Row(row.period, row.dimension, row.group, prev.numerator, prev.denominator, prev.value,
-                      {**prev.extras, "carried_from": prev.period.code})
+            row = Row(
+                row.period,
+                row.dimension,
+                row.group,
+                prev.numerator,
+                prev.denominator,
+                prev.value,
+                {**prev.extras, "carried_from": prev.period.code},
+            )
         if row.value is not None:
             latest[key] = row
         out.append(row)
@@ -235,7 +254,9 @@ def _carry_forward(rows: list[Row]) -> list[Row]:
 
 
 def _evaluate_composite(
-    spec: dict[str, Any], periods: list[P.Period], dimensions: Iterable[str],
+    spec: dict[str, Any],
+    periods: list[P.Period],
+    dimensions: Iterable[str],
     parts: dict[tuple[str, str, str, str], Decimal | None],
 ) -> list[Row]:
     """Weighted mean of other indicators' values; a missing part is skipped and the rest re-weighted."""
@@ -255,7 +276,9 @@ def _evaluate_composite(
                         den += w
                 if dimension and den == 0:
                     continue
-                rows.append(Row(p, dimension, group, num if den else None, den, _finish(spec, num, den, True) if den else None))
+                rows.append(
+                    Row(p, dimension, group, num if den else None, den, _finish(spec, num, den, True) if den else None)
+                )
     return rows
 
 
@@ -284,15 +307,27 @@ def refresh_indicator(indicator: Indicator, period_codes: list[str] | None = Non
         return 0
     first = plan.first_year
     rows = evaluate(
-        indicator, definition.spec, periods, plan_start=first.starts_on if first else None,
+        indicator,
+        definition.spec,
+        periods,
+        plan_start=first.starts_on if first else None,
         composite_values=_composite_inputs(definition.spec, plan) if "composite" in definition.spec else None,
     )
     now = timezone.now()
     objects = [
         Value(
-            indicator=indicator, definition=definition, period=r.period.code, period_kind=r.period.kind,
-            period_start=r.period.start, period_end=r.period.end, dimension=r.dimension, group=r.group,
-            numerator=_q(r.numerator), denominator=_q(r.denominator), value=_q(r.value), extras=r.extras,
+            indicator=indicator,
+            definition=definition,
+            period=r.period.code,
+            period_kind=r.period.kind,
+            period_start=r.period.start,
+            period_end=r.period.end,
+            dimension=r.dimension,
+            group=r.group,
+            numerator=_q(r.numerator),
+            denominator=_q(r.denominator),
+            value=_q(r.value),
+            extras=r.extras,
             computed_at=now,
         )
         for r in rows

@@ -18,7 +18,11 @@ class Definition(models.Model):
     spec = models.JSONField(_("definition"))
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -84,6 +88,9 @@ class OrgUnitLink(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ancestor", "descendant"], name="org_unit_link_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} ⊇ {self.descendant_id}"
+
 
 class RefreshRun(models.Model):
     """A refresh of indicator values: what it set out to do and what it has finished (its
@@ -105,3 +112,6 @@ class RefreshRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -3,6 +3,7 @@ so scoping and the audit trail cannot be skipped by any channel."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tathmini.core import audit
 from tathmini.core.models import AuditEvent
+from tathmini.core.signals import records_changed
 from tathmini.records.types import RecordType
 
 
@@ -59,11 +61,16 @@ def save_record(
     instance.save()
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
-    changes = audit.diff(before, audit.snapshot(instance))
+    after = audit.snapshot(instance)
+    changes = audit.diff(before, after)
     if not creating and not changes:
         return None
+    notify_changed(type(instance), [*before.values(), *after.values()])
     event = audit.event(
-        AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE, instance, actor=actor, channel=channel,
+        AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE,
+        instance,
+        actor=actor,
+        channel=channel,
         changes=changes,
     )
     event.save()
@@ -74,9 +81,32 @@ def save_record(
 def delete_record(rt: RecordType, instance: models.Model, *, actor: Any, channel: str) -> AuditEvent:
     check_can_write(rt, actor, instance)
     event = audit.event(
-        AuditEvent.Action.DELETE, instance, actor=actor, channel=channel,
+        AuditEvent.Action.DELETE,
+        instance,
+        actor=actor,
+        channel=channel,
         changes={key: [value, None] for key, value in audit.snapshot(instance).items()},
     )
+    notify_changed(type(instance), [old for old, _new in event.changes.values()])
     instance.delete()
     event.save()
     return event
+
+
+def notify_changed(model: type[models.Model], values: list[Any]) -> None:
+    """Tell listeners (the indicator engine) which model changed and which dates it touched."""
+    records_changed.send(sender=model, dates=dates_in(values))
+
+
+def dates_in(values: list[Any]) -> set[date]:
+    """The dates among audit-snapshot values (dates, or ISO date and datetime strings)."""
+    out = set()
+    for value in values:
+        if isinstance(value, date):
+            out.add(value)
+        elif isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+            try:
+                out.add(date.fromisoformat(value[:10]))
+            except ValueError:
+                continue
+    return out

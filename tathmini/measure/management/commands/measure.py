@@ -33,8 +33,10 @@ class Command(BaseCommand):
                     f"done {len(run.done)}, pending {len(run.pending)} {run.error}"
                 )
             return
-        plan = Plan.objects.filter(code=options["plan"]).first() if options["plan"] else (
-            Plan.objects.filter(is_current=True).first()
+        plan = (
+            Plan.objects.filter(code=options["plan"]).first()
+            if options["plan"]
+            else (Plan.objects.filter(is_current=True).first())
         )
         if plan is None:
             raise CommandError("no such plan" if options["plan"] else "no current plan")
@@ -48,9 +50,7 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"unknown indicator(s): {', '.join(unknown)}")
         started = time.perf_counter()
-        run = engine.refresh(
-            plan, options["indicator"], options["period"], trigger="command", resume=options["resume"]
+        run = engine.refresh(plan, options["indicator"], options["period"], trigger="command", resume=options["resume"])
+        self.stdout.write(
+            self.style.SUCCESS(f"refreshed {len(run.done)} indicator(s) in {time.perf_counter() - started:.2f} s")
         )
-        self.stdout.write(self.style.SUCCESS(
-            f"refreshed {len(run.done)} indicator(s) in {time.perf_counter() - started:.2f} s"
-        ))
