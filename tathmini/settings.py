@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tathmini.services",
     "tathmini.feedback",
     "tathmini.records",
+    "tathmini.measure",
 ]
 
 MIDDLEWARE = [
