@@ -131,6 +131,7 @@ LANGUAGE_COOKIE_NAME = "tathmini_language"
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the site's own CSS; apps' static/ folders are found too
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
