@@ -18,7 +18,10 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap
 
+# The availability monitor runs beside the web server and stops with it (Ctrl-C or exit).
 serve:
+	$(BIN)/python manage.py monitor & monitor=$$!; \
+	trap 'kill $$monitor 2>/dev/null; wait $$monitor' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
 run: setup serve

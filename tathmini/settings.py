@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs page's assets, served from here (no CDN)
     "tathmini.core",
     "tathmini.accounts",
     "tathmini.strategy",
@@ -45,7 +48,11 @@ INSTALLED_APPS = [
     "tathmini.services",
     "tathmini.feedback",
     "tathmini.records",
+    "tathmini.api",
     "tathmini.measure",
+    "tathmini.monitor",
+    "tathmini.reports",
+    "tathmini.portal",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +126,63 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Spreadsheet import (docs/import-formats.md) -----------------------------------------------
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+# An XLSX file is a zip of XML: refused before unpacking when it has too many parts or inflates too far.
+IMPORT_MAX_XLSX_ENTRIES = env_int("IMPORT_MAX_XLSX_ENTRIES", 200, minimum=1)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024, minimum=1)
+# Files with more rows are checked and written in the background, with a progress page.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 2000, minimum=0)
+
+# --- REST API (docs/api.md) ---------------------------------------------------------------------
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")  # per token; checked at start-up (api.E001)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tathmini.api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["tathmini.api.permissions.HasApiToken"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": None,  # no OPTIONS: the schema describes every endpoint
+    "EXCEPTION_HANDLER": "tathmini.api.problems.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tathmini API",
+    "DESCRIPTION": "The operational records of the e-Government Agency's strategic plan (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page are public; a signed-in session only shows the site's header.
+    "SERVE_AUTHENTICATION": ["rest_framework.authentication.SessionAuthentication"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Four record types have a "status"; three get distinct names by themselves, this one by name.
+    "ENUM_NAME_OVERRIDES": {"InformationRequestStatusEnum": "tathmini.feedback.models.InformationRequest.Status"},
+    "PREPROCESSING_HOOKS": ["tathmini.api.schema.expand_record_endpoints"],
+}
+
+# --- Availability monitor (docs/monitor.md) -------------------------------------------------
+# Addresses or networks (CIDR) the monitor may reach although they are not public, e.g. a GovNet
+# range; by default it refuses loopback, private, link-local, multicast and other such addresses.
+MONITOR_ALLOWLIST = env_list("MONITOR_ALLOWLIST", [])
+MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 100, minimum=1)
+MONITOR_TIMEOUT_SECONDS = env_int("MONITOR_TIMEOUT_SECONDS", 10, minimum=1)
+MONITOR_MAX_BYTES = env_int("MONITOR_MAX_BYTES", 1024 * 1024, minimum=1024)
+MONITOR_INTERVAL_SECONDS = env_int("MONITOR_INTERVAL_SECONDS", 60, minimum=10)
+
+# --- Reports (docs/reports.md) ------------------------------------------------------------------
+# Returns for a period fall due this many days after it ends; reminders go out this many days before.
+REPORTS_RETURN_GRACE_DAYS = env_int("REPORTS_RETURN_GRACE_DAYS", 30, minimum=0)
+REPORTS_REMINDER_DAYS = env_int("REPORTS_REMINDER_DAYS", 7, minimum=0)
+
+# --- Public portal (docs/portal.md) -----------------------------------------------------------
+INFORMATION_REQUEST_WORKING_DAYS = env_int("INFORMATION_REQUEST_WORKING_DAYS", 20, minimum=1)
+COMPLAINT_WORKING_DAYS = env_int("COMPLAINT_WORKING_DAYS", 10, minimum=1)
+# Posts one client may make to each public form (and reference look-ups); checked at start-up.
+PORTAL_RATE_LIMIT = env_str("PORTAL_RATE_LIMIT", "10/hour")
+# The year's moon-dated public holidays (Eid al-Fitr, Eid al-Adha, Maulid), as ISO dates.
+PORTAL_EXTRA_HOLIDAYS = env_list("PORTAL_EXTRA_HOLIDAYS", [])
+
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "sw"  # Swahili first; English beside it
 LANGUAGES = [("sw", _("Kiswahili")), ("en", _("English"))]
@@ -142,6 +206,13 @@ STORAGES = {
         )
     },
 }
+
+# --- Uploaded files (evidence of manual indicator values) ---------------------------------------
+# Never served as static files: nothing routes MEDIA_URL, and a reverse proxy must not either.
+# Evidence goes out only through the manual values' download view, which checks who asks.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+MANUAL_EVIDENCE_MAX_BYTES = env_int("MANUAL_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")

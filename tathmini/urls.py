@@ -8,6 +8,14 @@ urlpatterns = [
     path("", include("tathmini.core.urls")),
     path("", include("tathmini.strategy.urls")),
     path("accounts/", include("tathmini.accounts.urls")),
+    path("records/import/", include("tathmini.records.import_urls")),  # before records/<key>/
+    path("records/", include("tathmini.records.urls")),
+    path("api/", include("tathmini.api.urls")),
+    path("measure/manual/", include("tathmini.measure.manual_urls")),  # before measure/<…>/
+    path("measure/", include("tathmini.measure.urls")),
+    path("status/", include("tathmini.monitor.urls")),
+    path("huduma/", include("tathmini.portal.urls")),  # the public portal
+    path("reports/", include("tathmini.reports.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

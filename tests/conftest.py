@@ -21,9 +21,11 @@ PLAN_CODE = "ega-2012-2017"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
-    # Every test starts from the shipped plan plus the illustrative demo data, rolled back after.
+    # Every test starts from the shipped plan plus the illustrative demo structure and users, rolled
+    # back after. The demo records are left out so each worker starts fast; tests that need them
+    # call tathmini.core.demo_records.load_demo_records().
     with django_db_blocker.unblock():
-        call_command("bootstrap", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        call_command("bootstrap", "--no-records", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 Every view carries an ``access_rule``: ``@public`` pages are open to everyone (the plan is a
 published document); ``@signed_in`` pages need any account; ``@for_roles(...)`` pages need one
-of the named roles (``tathmini.accounts.roles.Role``). Superusers pass every rule. A test walks
-the URL configuration and fails for any view without a rule, then checks each rule against
-every persona, so a new page cannot ship unguarded.
+of the named roles (``tathmini.accounts.roles.Role``); ``@api_token`` endpoints answer only to a
+valid API token (``tathmini.api``), never to a browser session. Superusers pass every rule except
+the API's. A test walks the URL configuration and fails for any view without a rule, then checks
+each rule against every persona, so a new page cannot ship unguarded.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ View = Callable[..., HttpResponseBase]
 class AccessRule:
     public: bool = False
     roles: frozenset[str] = frozenset()  # empty and not public: any signed-in user
+    api: bool = False  # a valid API token only (see ``api_token``)
 
     def allows(self, user: Any) -> bool:
+        if self.api:
+            return bool(getattr(user, "is_api_token", False))
         if self.public:
             return True
         if not user.is_authenticated:
@@ -59,6 +63,14 @@ signed_in = _guard(AccessRule())
 
 def for_roles(*roles: str) -> Callable[[View], View]:
     return _guard(AccessRule(roles=frozenset(roles)))
+
+
+def api_token(view: View) -> View:
+    """Marks a token-authenticated API view. The view authenticates the bearer token itself and
+    checks this rule (``tathmini.api.permissions.HasApiToken``), so a request without a valid
+    token gets a 401 problem document, not a sign-in page; a signed-in session does not count."""
+    view.access_rule = AccessRule(api=True)  # type: ignore[attr-defined]
+    return view
 
 
 def rule_of(view: Any) -> AccessRule | None:

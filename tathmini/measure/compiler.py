@@ -35,27 +35,36 @@ class EvalPeriod:
 
 
 def period_rows(evals: list[EvalPeriod]) -> tuple[str, list[Any]]:
-    """The periods derived table and its parameters: dates, and UTC bounds for timestamp fields."""
+    """The periods derived table and its parameters: dates, and UTC midnights for timestamp fields.
+
+    A timestamp is compared with a day through that day's midnight and the next one: start_ts and
+    start_next_ts bound the first day, end_day_ts and end_ts the last (end_ts is the midnight after
+    the period).
+    """
     ops = connection.ops
     values, params = [], []
     for p in evals:
-        start_ts = datetime.combine(p.start, time.min, tzinfo=UTC)
-        end_ts = datetime.combine(p.end + timedelta(days=1), time.min, tzinfo=UTC)
-        values.append("(%s, %s, %s, %s, %s, %s)")
+        values.append("(%s, %s, %s, %s, %s, %s, %s, %s)")
         params += [
             p.code,
             P.fiscal_year_of(p.end).code,
             ops.adapt_datefield_value(p.start),
             ops.adapt_datefield_value(p.end),
-            ops.adapt_datetimefield_value(start_ts),
-            ops.adapt_datetimefield_value(end_ts),
+            ops.adapt_datetimefield_value(_midnight(p.start)),
+            ops.adapt_datetimefield_value(_midnight(p.start + timedelta(days=1))),
+            ops.adapt_datetimefield_value(_midnight(p.end)),
+            ops.adapt_datetimefield_value(_midnight(p.end + timedelta(days=1))),
         ]
     if connection.vendor == "postgresql":
         # PostgreSQL types untyped VALUES as text: cast the columns once, in the first row.
-        first = "(%s::text, %s::text, %s::date, %s::date, %s::timestamptz, %s::timestamptz)"
-        values[0] = first
-    cte = "periods(code, fy, start_d, end_d, start_ts, end_ts) AS (VALUES " + ", ".join(values) + ")"
+        values[0] = "(%s::text, %s::text, %s::date, %s::date" + ", %s::timestamptz" * 4 + ")"
+    columns = "code, fy, start_d, end_d, start_ts, start_next_ts, end_day_ts, end_ts"
+    cte = f"periods({columns}) AS (VALUES " + ", ".join(values) + ")"
     return cte, params
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 @dataclass
@@ -153,17 +162,45 @@ class TermSQL:
         if value == "$start":
             return "p.start_ts" if _is_timestamp(f) else "p.start_d"
         if value == "$end":
-            # A timestamp is "on or before the end date" when it is before the next midnight.
-            return "p.end_ts" if _is_timestamp(f) else "p.end_d"
+            return "p.end_day_ts" if _is_timestamp(f) else "p.end_d"
         self.params.append(_adapt(f, value))
         return "%s"
 
+    def _day_bounds(self, value: Any) -> tuple[str, str] | None:
+        """SQL for the midnights around a day, when a timestamp is compared with a day."""
+        if value == "$start":
+            return "p.start_ts", "p.start_next_ts"
+        if value == "$end":
+            return "p.end_day_ts", "p.end_ts"
+        if isinstance(value, str) and len(value) == 10:  # a literal date, not a moment
+            day = date.fromisoformat(value)
+            self.params += [
+                connection.ops.adapt_datetimefield_value(_midnight(day)),
+                connection.ops.adapt_datetimefield_value(_midnight(day + timedelta(days=1))),
+            ]
+            return "%s", "%s"
+        return None
+
     def compare(self, col: str, f: Any, op: str, value: Any) -> str:
-        sql_op = _SQL_OPS[op]
-        if value == "$end" and _is_timestamp(f):
-            # end_ts is the next midnight: "≤ end date" is "< end_ts", "> end date" is "≥ end_ts".
-            sql_op = {"<=": "<", ">": ">=", "=": "="}.get(sql_op, sql_op)
-        return f"{col} {sql_op} {self.value_sql(f, value)}"
+        bounds = self._day_bounds(value) if _is_timestamp(f) else None
+        if bounds is not None:
+            # A moment compared with a calendar day (UTC): on the day means from its midnight to
+            # the next one. Both bounds' parameters were added in this order; keep the SQL in it.
+            lower, upper = bounds
+            sql = {
+                "lt": f"{col} < {lower}",
+                "lte": f"{col} < {upper}",
+                "gt": f"{col} >= {upper}",
+                "gte": f"{col} >= {lower}",
+                "eq": f"({col} >= {lower} AND {col} < {upper})",
+                "ne": f"({col} < {lower} OR {col} >= {upper})",
+            }[op]
+            if lower == "%s" and op in ("lte", "gt"):
+                self.params.pop(-2)  # only the upper bound is used
+            elif lower == "%s" and op in ("lt", "gte"):
+                self.params.pop()  # only the lower bound is used
+            return sql
+        return f"{col} {_SQL_OPS[op]} {self.value_sql(f, value)}"
 
     def filter_sql(self, flt: dict[str, Any]) -> str:
         if "any" in flt:
@@ -295,7 +332,9 @@ class TermSQL:
         arg = "*" if having["aggregate"] == "count" else "hv"
         sql = (
             f"SELECT pcode, dim, v FROM ({rows}) g GROUP BY pcode, dim, v "
-            f"HAVING {fn}({arg}) {_SQL_OPS[having['op']]} %s"
+            # Rounded: SQLite keeps decimals as binary floats, so a mean of exactly 4 could come out
+            # as 3.9999999999999996 and fail "≥ 4"; nine places are far below any Likert step.
+            f"HAVING ROUND({fn}({arg}), 9) {_SQL_OPS[having['op']]} %s"
         )
         return sql, [having["value"]]
 

@@ -304,6 +304,8 @@ def refresh_indicator(indicator: Indicator, period_codes: list[str] | None = Non
         wanted = set(period_codes)
         periods = [p for p in periods if p.code in wanted]
     if definition is None or not periods:
+        # Keep this before the delete below: an indicator without a definition has no computed
+        # values, only the approved manual ones (measure/manual.py), which a refresh must not touch.
         return 0
     first = plan.first_year
     rows = evaluate(

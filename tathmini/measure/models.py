@@ -115,3 +115,121 @@ class RefreshRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class ManualValue(models.Model):
+    """A value or narrative reported by hand for an indicator, with its evidence, through
+    draft → submitted → (returned → submitted …) → approved. The rules, and how an approved value
+    reaches the stored values, are in ``tathmini/measure/manual.py``; every write goes through it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    indicator = models.ForeignKey(
+        "strategy.Indicator", on_delete=models.CASCADE, related_name="manual_values", verbose_name=_("indicator")
+    )
+    period = models.CharField(_("period"), max_length=12)  # 2012/13, 2012/13-Q1, 2013-01
+    period_kind = models.CharField(_("period kind"), max_length=8)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    org_unit = models.ForeignKey(
+        "strategy.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="manual_values",
+        verbose_name=_("org unit"),
+        help_text=_("Empty: the value of the whole Agency."),
+    )
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=6, null=True, blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
+    # Stored under a random name in MEDIA_ROOT/evidence/ and served only by a view that checks access.
+    evidence_file = models.FileField(_("evidence file"), upload_to="evidence/", max_length=200, blank=True)
+    evidence_name = models.CharField(_("evidence file name"), max_length=255, blank=True)  # as uploaded
+    evidence_link = models.URLField(_("evidence link"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+    # Everyone who wrote its content (creator, editors, submitter): none of them may review it.
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("manual value")
+        verbose_name_plural = _("manual values")
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=False) | ~models.Q(narrative=""), name="manualvalue_value_or_narrative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="returned") | ~models.Q(return_reason=""), name="manualvalue_return_reason"
+            ),
+            # One approved value per indicator, period and unit; NULL org units need their own
+            # constraint because NULLs never collide in a unique index.
+            models.UniqueConstraint(
+                fields=["indicator", "period", "org_unit"],
+                condition=models.Q(status="approved", org_unit__isnull=False),
+                name="manualvalue_one_approved_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "period"],
+                condition=models.Q(status="approved", org_unit__isnull=True),
+                name="manualvalue_one_approved_for_agency",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "indicator"]),
+            models.Index(fields=["indicator", "period"]),
+        ]
+
+    def __str__(self) -> str:
+        where = f" · {self.org_unit}" if self.org_unit_id else ""
+        return f"{self.indicator.code} {self.period}{where}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.SUPERSEDED)
+
+    @property
+    def value_text(self) -> str:
+        """The value as typed: 72.5, not the stored 72.500000."""
+        return "" if self.value is None else format(self.value.normalize(), "f")

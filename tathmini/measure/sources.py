@@ -49,6 +49,7 @@ def _institution_dims(prefix: str) -> dict[str, str]:
 
 def register_defaults() -> None:
     from tathmini.feedback import models as fb
+    from tathmini.monitor import models as mon
     from tathmini.registry import models as reg
     from tathmini.services import models as srv
 
@@ -223,6 +224,25 @@ def register_defaults() -> None:
                 "score",
                 "submitted_at",
                 *via("institution"),
+            ),
+        ),
+        # Seconds each e-service was monitored and up, per day, kept from the monitor's flips
+        # (tathmini/monitor/availability.py): R01 sums them over the days of a period.
+        Source(
+            "availability",
+            mon.MonitorDay,
+            "e-Service availability (per day)",
+            _institution_dims("eservice__institution"),
+            fields=(
+                "id",
+                "eservice",
+                "day",
+                "seconds_monitored",
+                "seconds_up",
+                "eservice__launched_on",
+                "eservice__retired_on",
+                "eservice__institution",
+                *via("eservice__institution"),
             ),
         ),
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from tathmini.core import audit
 from tathmini.core.models import AuditEvent
 from tathmini.core.signals import records_changed
-from tathmini.records.types import RecordType
+from tathmini.records.types import PUBLIC_CREATES, RecordType
 
 
 def check_can_write(rt: RecordType, actor: Any, instance: models.Model) -> None:
@@ -72,6 +72,23 @@ def save_record(
         actor=actor,
         channel=channel,
         changes=changes,
+    )
+    event.save()
+    return event
+
+
+@transaction.atomic
+def public_create(rt: RecordType, instance: models.Model) -> AuditEvent:
+    """Create a record filed by the public, who have no account and so no scope: only a new
+    complaint, information request or survey response (``types.PUBLIC_CREATES``), never a change.
+    Audited with the "public" channel and no actor; listeners hear of it like any other write."""
+    if rt.key not in PUBLIC_CREATES or instance.pk is not None:
+        raise PermissionDenied(_("You may not change %(records)s.") % {"records": rt.label_plural})
+    instance.save()
+    after = audit.snapshot(instance)
+    notify_changed(type(instance), list(after.values()))
+    event = audit.event(
+        AuditEvent.Action.CREATE, instance, actor=None, channel=AuditEvent.Channel.PUBLIC, changes=audit.diff({}, after)
     )
     event.save()
     return event

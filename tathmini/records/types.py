@@ -17,6 +17,9 @@ from django.db.models import Q, QuerySet
 from tathmini.accounts.roles import Role
 
 STAFF_READERS = frozenset({Role.ADMINISTRATOR, Role.ME_OFFICER, Role.AGENCY_OFFICER, Role.MANAGER})
+# The only records the public (no account) may create, through ``services.public_create``: what a
+# citizen files on the public site. The public never changes or deletes a record.
+PUBLIC_CREATES = frozenset({"complaints", "information-requests", "survey-responses"})
 
 
 @dataclass(frozen=True)

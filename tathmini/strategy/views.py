@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from tathmini.core.access import public
+from tathmini.measure.views import indicator_section
 from tathmini.strategy import models as m
 from tathmini.strategy import selectors
 from tathmini.strategy.plan_io import export_plan
@@ -113,6 +114,7 @@ def indicator_detail(request: HttpRequest, plan: str, code: str) -> HttpResponse
             "strategies": indicator.strategies.all(),
             "baselines": baselines,
             "years": years,
+            **indicator_section(request, indicator, p),
         },
     )
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from tathmini.accounts.models import User
-from tathmini.core import demo
+from tathmini.core import demo, demo_records
 
 
 class Command(BaseCommand):
@@ -22,6 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-demo", action="store_true", help="load the plan only, no demo data or users")
+        parser.add_argument(
+            "--no-records", action="store_true", help="demo structure and users, without the demo records"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command(
@@ -32,6 +35,10 @@ class Command(BaseCommand):
         demo.load_regions()
         demo.load_org_units()
         users = demo.load_demo_users()
+        if not options["no_records"]:
+            loaded = demo_records.load_demo_records()
+            if loaded:
+                self.stdout.write(f"Demo records loaded: {sum(loaded.values()):,} rows (illustrative).")
         password = os.environ.get("TATHMINI_ADMIN_PASSWORD", demo.DEMO_PASSWORD)
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@localhost", password)

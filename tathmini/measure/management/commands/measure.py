@@ -40,11 +40,14 @@ class Command(BaseCommand):
         )
         if plan is None:
             raise CommandError("no such plan" if options["plan"] else "no current plan")
+        in_plan = {p.code for p in engine.plan_periods(plan)}
         for code in options["period"] or []:
             try:
                 periods.parse(code)
             except periods.PeriodError as exc:
                 raise CommandError(str(exc)) from None
+            if code not in in_plan:
+                raise CommandError(f"{code} is not a period of the plan {plan.code}")
         known = set(plan.indicators.values_list("code", flat=True))
         unknown = sorted(set(options["indicator"] or []) - known)
         if unknown:

@@ -1,0 +1,421 @@
+"""Writes of the monitor: which checks exist (sync with the registry), claiming due checks,
+recording probe results as flips and incidents, hourly rollups, pausing and resuming.
+
+The worker (worker.py) calls these from one thread; the status page calls pause/resume.
+"""
+
+from __future__ import annotations
+
+import statistics
+import zlib
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Mod
+
+from tathmini.core import audit
+from tathmini.monitor.models import Check, Flip, HourRollup, Incident, State
+from tathmini.monitor.prober import Expectation, Outcome
+from tathmini.registry.models import EService
+
+Shard = tuple[int, int]  # (i, n): the checks whose shard_key % n == i
+ALL: Shard = (0, 1)
+
+# A check not probed for this many intervals (plus the probe timeout) has lapsed: the time after
+# its last probe's slot is counted as not monitored, not as its last state.
+LAPSE_INTERVALS = 3
+
+
+def shard_key_of(eservice_id: int) -> int:
+    return zlib.crc32(str(eservice_id).encode("ascii"))
+
+
+def in_shard(checks: QuerySet[Check], shard: Shard) -> QuerySet[Check]:
+    i, n = shard
+    if n == 1:
+        return checks
+    return checks.annotate(shard_bucket=Mod("shard_key", Value(n))).filter(shard_bucket=i)
+
+
+def parse_shard(text: str) -> Shard:
+    """``"2/4"`` → (1, 4): shards are numbered 1…n on the command line, 0…n−1 inside."""
+    try:
+        i, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a shard such as 1/2") from None
+    if not 1 <= i <= n:
+        raise ValueError(f"shard {text!r}: the number must be between 1 and {n}")
+    return (i - 1, n)
+
+
+def lapse_after(check: Check) -> timedelta:
+    return LAPSE_INTERVALS * check.interval + timedelta(seconds=settings.MONITOR_TIMEOUT_SECONDS)
+
+
+def whole_seconds(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _stopped_at(check: Check, now: datetime) -> datetime:
+    """When monitoring of a check really stopped: now, or the end of its last probe's slot if the
+    worker has not probed it since (so that a dead worker's silence is not counted as up)."""
+    now = whole_seconds(now)
+    if check.last_probe_at is None:
+        return now
+    return max(min(now, whole_seconds(check.last_probe_at + check.interval)), check.state_since or now)
+
+
+def stop_monitoring(check: Check, now: datetime, detail: str = "") -> Flip | None:
+    """Write the flip to ``unknown`` and close an open incident. The caller saves ``check``."""
+    if check.state == State.UNKNOWN:
+        return None
+    at = _stopped_at(check, now)
+    flip = Flip.objects.create(owner=check, at=at, state=State.UNKNOWN, previous=check.state, detail=detail)
+    if check.state == State.DOWN:
+        check.incidents.filter(ended_at__isnull=True).update(ended_at=at)
+    check.state, check.state_since = State.UNKNOWN, at
+    return flip
+
+
+# --- Which e-services are monitored ---------------------------------------------------------
+@dataclass
+class SyncResult:
+    created: int = 0
+    changed: int = 0
+    stopped: int = 0
+    restarted: int = 0
+
+
+def sync_checks(now: datetime, shard: Shard = ALL) -> SyncResult:
+    """One check per live e-service with an address (KPI-DEFINITIONS: *live e-service*).
+
+    New checks are spread over their first interval by shard key, so thousands of new services do
+    not all fall due in the same second; an e-service that is retired or loses its address stops
+    being monitored, and starts again when it comes back.
+    """
+    i, n = shard
+    today = now.astimezone(UTC).date()
+    live = {
+        pk: url
+        for pk, url in EService.objects.live_on(today).exclude(url="").values_list("pk", "url")
+        if shard_key_of(pk) % n == i
+    }
+    result = SyncResult()
+    existing = in_shard(Check.objects.all(), shard).values_list("pk", "eservice_id", "url", "active")
+    known = set()
+    to_stop, to_restart, url_changes = [], [], []
+    for pk, eservice_id, url, active in existing:
+        known.add(eservice_id)
+        wanted = live.get(eservice_id)
+        if wanted is None and active:
+            to_stop.append(pk)
+        elif wanted is not None and not active:
+            to_restart.append(pk)
+        if wanted is not None and wanted != url:
+            url_changes.append((pk, wanted))
+    interval = settings.MONITOR_INTERVAL_SECONDS
+    start = whole_seconds(now)
+    new = [
+        Check(
+            eservice_id=pk,
+            url=url,
+            shard_key=shard_key_of(pk),
+            interval_seconds=interval,
+            next_due=start + timedelta(seconds=shard_key_of(pk) % interval),
+        )
+        for pk, url in live.items()
+        if pk not in known
+    ]
+    with transaction.atomic():
+        Check.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        result.created = len(new)
+        for pk, url in url_changes:
+            Check.objects.filter(pk=pk).update(url=url)
+        result.changed = len(url_changes)
+        for check in Check.objects.select_for_update().filter(pk__in=to_stop, active=True):
+            stop_monitoring(check, now, detail="e-service not live or without an address")
+            check.active = False
+            check.save(update_fields=["active", "state", "state_since"])
+            result.stopped += 1
+        result.restarted = Check.objects.filter(pk__in=to_restart, active=False).update(active=True, next_due=start)
+    return result
+
+
+# --- Claiming ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    check_id: int
+    url: str
+    expect: Expectation
+
+
+def next_slot(due: datetime, interval_seconds: int, now: datetime) -> datetime:
+    """The first slot start after ``now`` on the check's grid (due + k × interval). Missed slots
+    are skipped, not caught up: a late worker probes once, not once per slot it missed."""
+    step = timedelta(seconds=interval_seconds)
+    behind = max(now - due, timedelta(0))
+    return due + step * (behind // step + 1)
+
+
+def claim_due(now: datetime, shard: Shard = ALL, limit: int = 1000, skip: Iterable[int] = ()) -> list[Target]:
+    """Claim up to ``limit`` checks due at ``now``: each claim is a conditional UPDATE that moves
+    ``next_due`` only if no other worker moved it first, so a slot is probed once, however many
+    workers overlap. Checks in ``skip`` (still being probed) are left for later."""
+    skipped = set(skip)
+    due = in_shard(Check.objects.filter(active=True, paused=False, next_due__lte=now), shard)
+    fields = (
+        "pk",
+        "url",
+        "next_due",
+        "interval_seconds",
+        "expect_status_min",
+        "expect_status_max",
+        "expect_keyword",
+        "max_response_ms",
+    )
+    rows = [r for r in due.order_by("next_due", "pk").values(*fields)[: limit + len(skipped)] if r["pk"] not in skipped]
+    claimed = []
+    table = connection.ops.quote_name(Check._meta.db_table)
+    claim = f"UPDATE {table} SET next_due = %s WHERE id = %s AND next_due = %s AND active = %s AND paused = %s"  # noqa: S608
+    adapt = connection.ops.adapt_datetimefield_value
+    # In id order, so that two workers claiming overlapping sets lock rows in the same order. Plain
+    # SQL rather than a queryset update per row: the ORM's overhead would bound the probe rate.
+    with transaction.atomic(), connection.cursor() as cursor:
+        for row in sorted(rows[:limit], key=lambda r: r["pk"]):
+            new_due = next_slot(row["next_due"], row["interval_seconds"], now)
+            cursor.execute(claim, [adapt(new_due), row["pk"], adapt(row["next_due"]), True, False])
+            if cursor.rowcount == 1:
+                expect = Expectation(
+                    row["expect_status_min"], row["expect_status_max"], row["expect_keyword"], row["max_response_ms"]
+                )
+                claimed.append(Target(row["pk"], row["url"], expect))
+    return claimed
+
+
+# --- Recording results ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProbeResult:
+    check_id: int
+    at: datetime
+    outcome: Outcome
+
+
+@dataclass
+class Recorded:
+    flips: list[Flip] = field(default_factory=list)
+    # check id → the earliest day whose availability a flip written now changed
+    dirty_days: dict[int, date] = field(default_factory=dict)
+
+
+RESULT_FIELDS = [
+    "state",
+    "state_since",
+    "last_probe_at",
+    "last_status",
+    "last_response_ms",
+    "last_cause",
+    "last_detail",
+]
+
+
+def record_results(results: Iterable[ProbeResult]) -> Recorded:
+    """Turn probe results into state: a flip only when the state changes, an incident opened by
+    a flip to down and closed by the next flip. A result for a check paused or stopped meanwhile
+    is dropped."""
+    ordered = sorted(results, key=lambda r: (r.at, r.check_id))
+    recorded = Recorded()
+    if not ordered:
+        return recorded
+    opened: list[Incident] = []
+    closed: dict[int, datetime] = {}
+    touched: dict[int, Check] = {}
+    with transaction.atomic():
+        # Locked, so that a pause arriving meanwhile waits for this write instead of being undone.
+        checks = Check.objects.select_for_update().in_bulk({r.check_id for r in ordered})
+        for result in ordered:
+            check = checks.get(result.check_id)
+            if check is None or not check.monitored:
+                continue
+            at = whole_seconds(result.at)
+            outcome = result.outcome
+
+            def flip(state: str, moment: datetime, cause: str = "", detail: str = "", check: Check = check) -> None:
+                recorded.flips.append(
+                    Flip(owner=check, at=moment, state=state, previous=check.state, cause=cause, detail=detail)
+                )
+                if check.state == State.DOWN:
+                    closed[check.pk] = moment
+                if state == State.DOWN:
+                    opened.append(Incident(owner=check, started_at=moment, cause=cause, detail=detail))
+                check.state, check.state_since = state, moment
+
+            last = check.last_probe_at
+            if last is not None and check.state != State.UNKNOWN and at - last > lapse_after(check):
+                lapsed = max(whole_seconds(last + check.interval), check.state_since or last)
+                flip(State.UNKNOWN, lapsed, detail="no probes")
+                _dirty(recorded, check.pk, lapsed.date())
+            new_state = State.UP if outcome.ok else State.DOWN
+            if new_state != check.state:
+                flip(new_state, at, outcome.cause, outcome.detail[:300])
+                _dirty(recorded, check.pk, at.date())
+            check.last_probe_at = at
+            check.last_status = outcome.status
+            check.last_response_ms = outcome.response_ms
+            check.last_cause = outcome.cause
+            check.last_detail = outcome.detail[:300]
+            touched[check.pk] = check
+        Flip.objects.bulk_create(recorded.flips)
+        for pk, at in closed.items():
+            Incident.objects.filter(owner_id=pk, ended_at__isnull=True).update(ended_at=at)
+        Incident.objects.bulk_create(opened)
+        _write_results(list(touched.values()))
+    return recorded
+
+
+def _write_results(checks: list[Check]) -> None:
+    """One parameterised UPDATE run for every check: far cheaper than ``bulk_update``, whose
+    CASE expressions cost more Python time than the probes themselves."""
+    if not checks:
+        return
+    table = connection.ops.quote_name(Check._meta.db_table)
+    columns = ", ".join(f"{connection.ops.quote_name(Check._meta.get_field(f).column)} = %s" for f in RESULT_FIELDS)
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        [
+            c.state,
+            adapt(c.state_since),
+            adapt(c.last_probe_at),
+            c.last_status,
+            c.last_response_ms,
+            c.last_cause,
+            c.last_detail,
+            c.pk,
+        ]
+        for c in checks
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", params)  # noqa: S608
+
+
+def _dirty(recorded: Recorded, pk: int, day: date) -> None:
+    recorded.dirty_days[pk] = min(day, recorded.dirty_days.get(pk, day))
+
+
+# --- Hourly rollups ---------------------------------------------------------------------------
+def hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class _Hour:
+    probes: int = 0
+    failures: int = 0
+    # Response times (ms) of the probes that got an answer: 4 bytes each, at most one hour's worth.
+    samples: array = field(default_factory=lambda: array("I"))
+
+
+def _rank(ordered: list[int], q: float) -> int:
+    """Nearest-rank percentile of a sorted list."""
+    index = max(0, -(-int(q * 100) * len(ordered) // 100) - 1)
+    return ordered[index]
+
+
+class Rollups:
+    """This hour's probes per check, in memory; written as one row per check and hour."""
+
+    def __init__(self) -> None:
+        self._hours: dict[tuple[int, datetime], _Hour] = {}
+
+    def __len__(self) -> int:
+        return len(self._hours)
+
+    def add(self, result: ProbeResult) -> None:
+        acc = self._hours.setdefault((result.check_id, hour_of(result.at)), _Hour())
+        acc.probes += 1
+        acc.failures += not result.outcome.ok
+        if result.outcome.response_ms is not None:
+            acc.samples.append(min(result.outcome.response_ms, 2**32 - 1))
+
+    def flush(self, before: datetime | None = None) -> int:
+        """Write the hours that started before ``before`` (all when None); returns rows written.
+
+        A row already there (the worker restarted within the hour) is merged: counts add up, the
+        slowest is the larger, and the percentiles become the probe-weighted mean of the two, an
+        approximation that only such a restart introduces.
+        """
+        keys = [k for k in self._hours if before is None or k[1] < before]
+        if not keys:
+            return 0
+        existing = {
+            (r.owner_id, r.hour): r
+            for r in HourRollup.objects.filter(owner_id__in={k[0] for k in keys}, hour__in={k[1] for k in keys})
+        }
+        create, update = [], []
+        for key in keys:
+            acc = self._hours.pop(key)
+            ordered = sorted(acc.samples)
+            row = HourRollup(
+                owner_id=key[0],
+                hour=key[1],
+                probes=acc.probes,
+                failures=acc.failures,
+                answered=len(ordered),
+                p50_ms=_rank(ordered, 0.5) if ordered else None,
+                p95_ms=_rank(ordered, 0.95) if ordered else None,
+                max_ms=ordered[-1] if ordered else None,
+            )
+            old = existing.get(key)
+            if old is None:
+                create.append(row)
+            else:
+                update.append(_merge(old, row))
+        with transaction.atomic():
+            HourRollup.objects.bulk_create(create, batch_size=1000)
+            HourRollup.objects.bulk_update(
+                update, ["probes", "failures", "answered", "p50_ms", "p95_ms", "max_ms"], batch_size=500
+            )
+        return len(keys)
+
+
+def _merge(old: HourRollup, new: HourRollup) -> HourRollup:
+    def weighted(a: int | None, b: int | None) -> int | None:
+        if a is None or b is None:
+            return a if b is None else b
+        return round(statistics.fmean([a, b], weights=[old.answered, new.answered]))
+
+    old.p50_ms = weighted(old.p50_ms, new.p50_ms)
+    old.p95_ms = weighted(old.p95_ms, new.p95_ms)
+    old.max_ms = max(x for x in (old.max_ms, new.max_ms, 0) if x is not None) or None
+    old.probes += new.probes
+    old.failures += new.failures
+    old.answered += new.answered
+    return old
+
+
+# --- Staff actions ----------------------------------------------------------------------------
+def check_pause(check: Check, *, actor: Any, now: datetime) -> bool:
+    """Stop probing a check (audited). Returns False if it was already paused."""
+    with transaction.atomic():
+        locked = Check.objects.select_for_update().get(pk=check.pk)
+        if locked.paused:
+            return False
+        stop_monitoring(locked, now, detail="paused")
+        locked.paused = True
+        locked.save(update_fields=["paused", "state", "state_since"])
+        audit.event("update", locked, actor=actor, channel="web", changes={"paused": [False, True]}, at=now).save()
+    return True
+
+
+def check_resume(check: Check, *, actor: Any, now: datetime) -> bool:
+    """Probe a paused check again, from its next second (audited). False if it was not paused."""
+    with transaction.atomic():
+        moved = Check.objects.filter(pk=check.pk, paused=True).update(paused=False, next_due=whole_seconds(now))
+        if moved:
+            audit.event("update", check, actor=actor, channel="web", changes={"paused": [True, False]}, at=now).save()
+    return bool(moved)

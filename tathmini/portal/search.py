@@ -1,0 +1,244 @@
+"""The catalogue's search: an inverted index of folded words, with trigrams for misspellings.
+
+Every e-service's texts are folded (``text.fold``) and split into words; each word is posted with
+the weight of the field it came from (the name counts most). A query word matches a word of the
+vocabulary exactly, as a prefix, or within one or two edits; candidates for the last are the words
+sharing enough trigrams, found by one GROUP BY, then checked by edit distance. Scoring runs in
+SQL (a GROUP BY over the postings), so 50,000 e-services are searched in milliseconds on SQLite
+and PostgreSQL alike (docs/benchmarks.md, "Public portal").
+
+The index follows the audit trail: every write of an e-service or institution through the records
+write path leaves an AuditEvent, and ``refresh`` re-indexes the e-services behind the events after
+its watermark. Rows loaded in bulk without the trail (the synthetic data set) are caught by the
+count and highest id of the e-services; ``manage.py portal_index`` rebuilds the whole index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
+
+from tathmini.core.models import AuditEvent
+from tathmini.portal import text
+from tathmini.portal.models import IndexState, Posting, Word, WordGram
+from tathmini.registry.models import EService, Institution
+
+# Where a word was found, and what that is worth.
+WEIGHTS = (
+    (("name_sw", "name_en"), 10),
+    (("code",), 3),
+    (("description_sw", "description_en", "how_to_sw", "how_to_en"), 2),
+)
+INSTITUTION_WEIGHT = 4
+# How well a query word matched: exactly, as the start of a word, or with one or two mistakes.
+EXACT, PREFIX, ONE_EDIT, TWO_EDITS = 10, 7, 6, 4
+CHUNK = 2000
+
+
+# --- Building -----------------------------------------------------------------------------------
+def postings_of(eservice: EService) -> dict[str, int]:
+    out: dict[str, int] = {}
+    parts: list[tuple[str, int]] = [(getattr(eservice, f), w) for fields, w in WEIGHTS for f in fields]
+    institution = eservice.institution
+    parts += [(institution.name_sw, INSTITUTION_WEIGHT), (institution.name_en, INSTITUTION_WEIGHT)]
+    parts.append((institution.code, INSTITUTION_WEIGHT))
+    for source, weight in parts:
+        for word in text.words(source):
+            out[word] = max(out.get(word, 0), weight)
+    return out
+
+
+def _word_ids(vocabulary: set[str]) -> dict[str, int]:
+    known: dict[str, int] = {}
+    todo = sorted(vocabulary)
+    for i in range(0, len(todo), 900):
+        known.update(Word.objects.filter(text__in=todo[i : i + 900]).values_list("text", "pk"))
+    missing = [w for w in todo if w not in known]
+    if missing:
+        Word.objects.bulk_create([Word(text=w, length=len(w)) for w in missing], ignore_conflicts=True)
+        for i in range(0, len(missing), 900):
+            fresh = dict(Word.objects.filter(text__in=missing[i : i + 900]).values_list("text", "pk"))
+            known.update(fresh)
+            WordGram.objects.bulk_create(
+                [WordGram(gram=g, word_id=pk) for w, pk in fresh.items() for g in text.grams(w)],
+                ignore_conflicts=True,
+                batch_size=CHUNK,
+            )
+    return known
+
+
+def index_eservices(pks: Iterable[int]) -> int:
+    """(Re)build the postings of these e-services; ones that no longer exist lose theirs."""
+    ids = sorted(set(pks))
+    done = 0
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        services = list(EService.objects.filter(pk__in=chunk).select_related("institution"))
+        per_service = {es.pk: postings_of(es) for es in services}
+        word_ids = _word_ids({w for words in per_service.values() for w in words})
+        Posting.objects.filter(eservice_id__in=chunk).delete()
+        Posting.objects.bulk_create(
+            [
+                Posting(eservice_id=pk, word_id=word_ids[w], weight=weight)
+                for pk, words in per_service.items()
+                for w, weight in words.items()
+            ],
+            batch_size=CHUNK,
+        )
+        done += len(services)
+    return done
+
+
+def _content_types() -> tuple[int, int]:
+    return ContentType.objects.get_for_model(EService).pk, ContentType.objects.get_for_model(Institution).pk
+
+
+def rebuild() -> int:
+    """Index every e-service from scratch."""
+    with transaction.atomic():
+        Posting.objects.all().delete()
+        IndexState.objects.all().delete()
+        watermark = AuditEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+        figures = EService.objects.aggregate(n=Count("pk"), m=Max("pk"))
+        pks = list(EService.objects.values_list("pk", flat=True))
+        count = index_eservices(pks)
+        IndexState.objects.create(
+            pk=1,
+            audit_watermark=watermark,
+            eservice_count=figures["n"],
+            max_eservice_pk=figures["m"] or 0,
+            built_at=timezone.now(),
+        )
+    return count
+
+
+def refresh() -> int:
+    """Bring the index up to date with the writes since it was last refreshed; returns how many
+    e-services were re-indexed. Cheap when nothing changed: three small queries."""
+    state = IndexState.objects.filter(pk=1).first()
+    if state is None:
+        return rebuild()
+    es_ct, inst_ct = _content_types()
+    events = list(
+        AuditEvent.objects.filter(pk__gt=state.audit_watermark, content_type_id__in=(es_ct, inst_ct)).values_list(
+            "pk", "content_type_id", "object_id", "action"
+        )
+    )
+    figures = EService.objects.aggregate(n=Count("pk"), m=Max("pk"))
+    count, top = figures["n"], figures["m"] or 0
+    if not events and count == state.eservice_count and top == state.max_eservice_pk:
+        return 0
+    with transaction.atomic():
+        watermark = max([state.audit_watermark, *(event[0] for event in events)])
+        # Claim the work: a second process that read the same state finds it changed and leaves it.
+        claimed = IndexState.objects.filter(
+            pk=1,
+            audit_watermark=state.audit_watermark,
+            eservice_count=state.eservice_count,
+            max_eservice_pk=state.max_eservice_pk,
+        ).update(audit_watermark=watermark, eservice_count=count, max_eservice_pk=top, built_at=timezone.now())
+        if not claimed:
+            return 0
+        touched = {int(obj) for _, ct, obj, _ in events if ct == es_ct and obj.isdigit()}
+        deleted = {int(obj) for _, ct, obj, action in events if ct == es_ct and action == "delete" and obj.isdigit()}
+        institutions = {int(obj) for _, ct, obj, _ in events if ct == inst_ct and obj.isdigit()}
+        if institutions:
+            touched |= set(EService.objects.filter(institution_id__in=institutions).values_list("pk", flat=True))
+        added = set(EService.objects.filter(pk__gt=state.max_eservice_pk).values_list("pk", flat=True))
+        touched |= added
+        if count != state.eservice_count + len(added) - len(deleted - added):
+            # Rows loaded or removed in bulk without the audit trail: nothing says which, so all.
+            touched = set(EService.objects.values_list("pk", flat=True))
+        return index_eservices(touched)
+
+
+# --- Querying -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Match:
+    word_id: int
+    word: str
+    query_index: int
+    quality: int
+
+
+def candidates(query_word: str) -> list[tuple[int, str]]:
+    """Words of the vocabulary that may match: itself, words it starts, and words sharing enough
+    trigrams to be within the allowed edits (checked afterwards)."""
+    edits = text.allowed_edits(query_word)
+    condition = Q(text=query_word)
+    if len(query_word) >= 3:
+        condition |= Q(text__startswith=query_word)
+    if edits:
+        grams = text.grams(query_word)
+        # An edit changes at most three of a word's trigrams.
+        needed = max(1, len(grams) - 3 * edits)
+        near = (
+            WordGram.objects.filter(
+                gram__in=grams,
+                word__length__gte=len(query_word) - edits,
+                word__length__lte=len(query_word) + edits,
+            )
+            .values("word_id")
+            .annotate(n=Count("pk"))
+            .filter(n__gte=needed)
+            .values("word_id")
+        )
+        condition |= Q(pk__in=near)
+    return list(Word.objects.filter(condition).values_list("pk", "text")[:200])
+
+
+def matches(query_words: list[str]) -> list[Match]:
+    best: dict[int, Match] = {}
+    for i, qw in enumerate(query_words):
+        edits = text.allowed_edits(qw)
+        for pk, word in candidates(qw):
+            if word == qw:
+                quality = EXACT
+            elif word.startswith(qw):
+                quality = PREFIX
+            else:
+                d = text.distance(qw, word, edits)
+                if d > edits:
+                    continue
+                quality = ONE_EDIT if d == 1 else TWO_EDITS
+            if pk not in best or best[pk].quality < quality:
+                best[pk] = Match(pk, word, i, quality)
+    return list(best.values())
+
+
+def ranked(found: list[Match], n_words: int, eservices: QuerySet[EService]) -> QuerySet[Posting]:
+    """(eservice_id, covered, score) rows, best first: e-services matching more of the query's
+    words first, then by the sum of field weight × match quality."""
+    by_quality: dict[int, list[int]] = {}
+    by_word: dict[int, list[int]] = {}
+    for m in found:
+        by_quality.setdefault(m.quality, []).append(m.word_id)
+        by_word.setdefault(m.query_index, []).append(m.word_id)
+    quality = Case(
+        *(When(word_id__in=ids, then=Value(q)) for q, ids in sorted(by_quality.items())),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    covered = sum(
+        (
+            Max(Case(When(word_id__in=ids, then=Value(1)), default=Value(0), output_field=IntegerField()))
+            for ids in by_word.values()
+        ),
+        start=Value(0, output_field=IntegerField()),
+    )
+    return (
+        Posting.objects.filter(word_id__in=[m.word_id for m in found], eservice__in=eservices)
+        .values("eservice_id")
+        .annotate(covered=covered, score=Sum(F("weight") * quality, output_field=IntegerField()))
+        .order_by("-covered", "-score", "eservice_id")
+    )
+
+
+def live_eservices(day: date) -> QuerySet[EService]:
+    return EService.objects.live_on(day)

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from tathmini.portal.scoreboard import shown as shown_value
+
+register = template.Library()
+
+
+@register.simple_tag
+def shown(value: Decimal | None, unit: str) -> str:
+    return shown_value(value, unit) or "–"

@@ -1,0 +1,440 @@
+"""The monitor worker with its clock in the test's hand: states, flips, incidents and their times,
+rollups, pausing, lapses, claims and shards, and the sync of checks with the registry.
+
+The servers are local (tathmini/monitor/testing.py) on 127.0.0.1, which the test settings allow.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tathmini.core.models import AuditEvent
+from tathmini.monitor import availability, services
+from tathmini.monitor.models import Check, Flip, HourRollup, Incident, MonitorDay, State
+from tathmini.monitor.prober import Cause, Outcome, Prober
+from tathmini.monitor.services import ProbeResult, Rollups, claim_due, parse_shard, shard_key_of
+from tathmini.monitor.testing import FakeClock, LocalServer, self_signed_context
+from tathmini.monitor.worker import Worker
+from tathmini.registry.models import EService, Institution, Region
+
+T0 = datetime(2014, 3, 3, 8, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def monitor_settings(settings: Any) -> None:
+    settings.MONITOR_ALLOWLIST = ["127.0.0.1/32"]  # the local test servers, and nothing else
+    settings.MONITOR_TIMEOUT_SECONDS = 1
+    settings.MONITOR_MAX_BYTES = 100_000
+    settings.MONITOR_INTERVAL_SECONDS = 60
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    with LocalServer(tls=self_signed_context(Path(tmp_path_factory.mktemp("tls")))) as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def worker(db: None, clock: FakeClock) -> Iterator[Worker]:
+    with Worker(clock=clock, prober=Prober.from_settings(), concurrency=8, sync_every=timedelta(days=999)) as w:
+        yield w
+
+
+def institution(code: str = "monitor-test") -> Institution:
+    inst, _ = Institution.objects.get_or_create(
+        code=code,
+        defaults={
+            "name_sw": f"Taasisi {code}",
+            "name_en": f"Institution {code}",
+            "category": "agency",
+            "region": Region.objects.get(name="Dodoma"),
+        },
+    )
+    return inst
+
+
+def make_check(code: str, url: str, *, due: datetime = T0, inst: Institution | None = None, **fields: Any) -> Check:
+    eservice = EService.objects.create(
+        institution=inst or institution(),
+        code=code,
+        name_sw=f"Huduma {code}",
+        name_en=f"Service {code}",
+        life_event="other",
+        channels="web",
+        url=url,
+        launched_on=date(2012, 7, 1),
+    )
+    return Check.objects.create(eservice=eservice, url=url, shard_key=shard_key_of(eservice.pk), next_due=due, **fields)
+
+
+def run(worker: Worker, clock: FakeClock, until: datetime, step: timedelta = MINUTE) -> None:
+    """Tick at every step from the clock's time up to and including ``until``."""
+    while clock.now <= until:
+        worker.tick()
+        clock.advance(step.total_seconds())
+
+
+def flips(check: Check) -> list[tuple[datetime, str, str, str]]:
+    return [(f.at, f.previous, f.state, f.cause) for f in check.flips.order_by("at", "pk")]
+
+
+# --- States, flips and incidents ------------------------------------------------------------
+def test_an_outage_is_two_flips_and_one_incident_with_its_times(
+    worker: Worker, clock: FakeClock, server: LocalServer
+) -> None:
+    check = make_check("outage", server.url("/switch/outage"))
+    server.set("outage", True)
+    run(worker, clock, T0 + MINUTE)  # 08:00 and 08:01 up
+    server.set("outage", False)
+    run(worker, clock, T0 + 3 * MINUTE)  # 08:02 and 08:03 down
+    server.set("outage", True)
+    run(worker, clock, T0 + 5 * MINUTE)  # 08:04 and 08:05 up
+    assert server.hits("/switch/outage") == 6
+    assert flips(check) == [
+        (T0, State.UNKNOWN, State.UP, ""),
+        (T0 + 2 * MINUTE, State.UP, State.DOWN, Cause.STATUS),
+        (T0 + 4 * MINUTE, State.DOWN, State.UP, ""),
+    ]
+    incident = Incident.objects.get(owner=check)
+    assert (incident.started_at, incident.ended_at, incident.cause, incident.detail) == (
+        T0 + 2 * MINUTE,
+        T0 + 4 * MINUTE,
+        Cause.STATUS,
+        "HTTP 503",
+    )
+    assert incident.duration == timedelta(minutes=2)
+    out = StringIO()
+    call_command("monitor", "rebuild-incidents", stdout=out)  # the same incidents, from the flips alone
+    assert out.getvalue().strip() == "1 incident(s) written"
+    assert list(Incident.objects.filter(owner=check).values_list("started_at", "ended_at", "cause", "detail")) == [
+        (T0 + 2 * MINUTE, T0 + 4 * MINUTE, Cause.STATUS, "HTTP 503")
+    ]
+    check.refresh_from_db()
+    assert (check.state, check.state_since, check.last_probe_at, check.last_status) == (
+        State.UP,
+        T0 + 4 * MINUTE,
+        T0 + 5 * MINUTE,
+        200,
+    )
+    assert check.next_due == T0 + 6 * MINUTE
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "state", "cause"),
+    [
+        ("/up", {}, State.UP, ""),
+        ("/down", {}, State.DOWN, Cause.STATUS),
+        ("/slow/300", {"max_response_ms": 100}, State.DOWN, Cause.SLOW),
+        ("/slow/300", {}, State.UP, ""),
+        ("/hang", {}, State.DOWN, Cause.TIMEOUT),
+        ("/trickle", {}, State.DOWN, Cause.TIMEOUT),
+        ("/huge", {}, State.UP, ""),
+        ("/huge", {"expect_keyword": "Karibu"}, State.DOWN, Cause.KEYWORD),
+        ("/loop", {}, State.DOWN, Cause.REDIRECTS),
+        ("/redirect/3", {}, State.UP, ""),
+        ("/close", {}, State.DOWN, Cause.PROTOCOL),
+        ("tls", {}, State.DOWN, Cause.TLS),
+        ("dns", {}, State.DOWN, Cause.DNS),
+        ("private", {}, State.DOWN, Cause.ADDRESS),
+    ],
+)
+def test_each_kind_of_server_gives_its_state_and_cause(
+    worker: Worker,
+    clock: FakeClock,
+    server: LocalServer,
+    tls_server: LocalServer,
+    path: str,
+    fields: dict[str, Any],
+    state: str,
+    cause: str,
+) -> None:
+    url = {
+        "tls": tls_server.url("/up"),
+        "dns": "http://huduma.invalid/",
+        "private": "http://10.0.0.1/",
+    }.get(path, server.url(path))
+    check = make_check("kind", url, **fields)
+    assert worker.tick() == 1
+    check.refresh_from_db()
+    assert (check.state, check.last_cause, check.state_since) == (state, cause, T0)
+    assert flips(check) == [(T0, State.UNKNOWN, state, cause)]
+    incidents = list(Incident.objects.filter(owner=check).values_list("started_at", "ended_at", "cause"))
+    assert incidents == ([(T0, None, cause)] if state == State.DOWN else [])
+
+
+def test_a_stable_service_stores_a_flip_an_hourly_rollup_and_a_day(
+    worker: Worker, clock: FakeClock, server: LocalServer
+) -> None:
+    check = make_check("stable", server.url("/up"))
+    run(worker, clock, T0 + timedelta(hours=3) - MINUTE)  # 180 probes, 08:00 to 10:59
+    clock.set(T0 + timedelta(hours=3))
+    worker.shutdown()  # writes what is in memory
+    assert server.hits("/up") >= 180
+    assert Flip.objects.filter(owner=check).count() == 1
+    rollups = list(HourRollup.objects.filter(owner=check).order_by("hour").values_list("hour", "probes", "failures"))
+    assert rollups == [(T0, 60, 0), (T0 + timedelta(hours=1), 60, 0), (T0 + timedelta(hours=2), 60, 0)]
+    day = MonitorDay.objects.get(eservice=check.eservice)
+    assert (day.day, day.seconds_monitored, day.seconds_up) == (date(2014, 3, 3), 3 * 3600, 3 * 3600)
+    assert Incident.objects.filter(owner=check).count() == 0
+
+
+def test_rollups_keep_counts_and_nearest_rank_percentiles(db: None) -> None:
+    check = make_check("rollup", "http://127.0.0.1:9/")
+    rollups = Rollups()
+    for k in range(1, 101):  # 08:00:00 … 08:49:30, answering in k ms; every tenth answer is a 503
+        outcome = Outcome(k % 10 != 0, "" if k % 10 else Cause.STATUS, status=200 if k % 10 else 503, response_ms=k)
+        rollups.add(ProbeResult(check.pk, T0 + timedelta(seconds=30 * (k - 1)), outcome))
+    rollups.add(ProbeResult(check.pk, T0 + timedelta(minutes=59), Outcome(False, Cause.TIMEOUT)))  # no answer
+    rollups.add(ProbeResult(check.pk, T0 + timedelta(hours=1), Outcome(True, status=200, response_ms=7)))
+    assert rollups.flush(before=T0 + timedelta(hours=1)) == 1  # 08:00–08:59 only
+    row = HourRollup.objects.get(owner=check, hour=T0)
+    assert (row.probes, row.failures, row.answered) == (101, 11, 100)
+    assert (row.p50_ms, row.p95_ms, row.max_ms) == (50, 95, 100)  # ranks ⌈0.5 × 100⌉ and ⌈0.95 × 100⌉
+    assert len(rollups) == 1  # 09:00 stays in memory until its hour is over
+
+
+def test_a_rollup_written_again_within_the_hour_is_merged(db: None) -> None:
+    check = make_check("merge", "http://127.0.0.1:9/")
+    first, second = Rollups(), Rollups()
+    for ms in (10, 20, 30):
+        first.add(ProbeResult(check.pk, T0, Outcome(True, status=200, response_ms=ms)))
+    second.add(ProbeResult(check.pk, T0 + MINUTE, Outcome(False, Cause.TIMEOUT)))
+    second.add(ProbeResult(check.pk, T0 + 2 * MINUTE, Outcome(True, status=200, response_ms=50)))
+    first.flush()
+    second.flush()
+    row = HourRollup.objects.get(owner=check, hour=T0)
+    # counts add up; the median becomes (20 × 3 + 50 × 1) / 4 = 27.5 → 28; the slowest is 50
+    assert (row.probes, row.failures, row.answered, row.p50_ms, row.max_ms) == (5, 1, 4, 28, 50)
+
+
+# --- Pausing, lapses, stopping ----------------------------------------------------------------
+def test_pausing_a_down_service_ends_its_incident_and_stops_probing(
+    worker: Worker, clock: FakeClock, server: LocalServer, personas: dict[str, Any]
+) -> None:
+    check = make_check("paused", server.url("/switch/paused"))
+    server.set("paused", False)
+    run(worker, clock, T0 + MINUTE)  # down at 08:00
+    clock.set(T0 + MINUTE + timedelta(seconds=30))
+    officer = personas["me_officer"].user
+    assert services.check_pause(check, actor=officer, now=clock.now)
+    assert not services.check_pause(check, actor=officer, now=clock.now)  # already paused: nothing
+    incident = Incident.objects.get(owner=check)
+    assert incident.ended_at == T0 + MINUTE + timedelta(seconds=30)
+    hits = server.hits("/switch/paused")
+    run(worker, clock, T0 + 10 * MINUTE)
+    assert server.hits("/switch/paused") == hits  # not probed while paused
+    event = AuditEvent.objects.get(object_id=str(check.pk), content_type__model="check")
+    assert (event.actor, event.channel, event.action, event.changes) == (
+        officer,
+        "web",
+        "update",
+        {"paused": [False, True]},
+    )
+    server.set("paused", True)
+    clock.set(T0 + timedelta(minutes=20))
+    assert services.check_resume(check, actor=officer, now=clock.now)
+    worker.tick()
+    assert flips(check) == [
+        (T0, State.UNKNOWN, State.DOWN, Cause.STATUS),
+        (T0 + MINUTE + timedelta(seconds=30), State.DOWN, State.UNKNOWN, ""),
+        (T0 + timedelta(minutes=20), State.UNKNOWN, State.UP, ""),
+    ]
+    # 90 s down, then 18.5 minutes not monitored, then up: availability counts only the monitored time
+    window = availability.by_check(Check.objects.filter(pk=check.pk), T0, T0 + timedelta(minutes=21))
+    assert window[check.pk] == availability.Seconds(monitored=90 + 60, up=60)
+
+
+def test_a_result_for_a_check_paused_meanwhile_is_dropped(db: None, personas: dict[str, Any]) -> None:
+    check = make_check("race", "http://127.0.0.1:9/")
+    services.check_pause(check, actor=personas["administrator"].user, now=T0)
+    recorded = services.record_results([ProbeResult(check.pk, T0 + MINUTE, Outcome(True, status=200))])
+    assert recorded.flips == [] and Flip.objects.filter(owner=check).count() == 0
+
+
+def test_a_silent_monitor_is_recorded_as_not_monitored_when_it_comes_back(
+    worker: Worker, clock: FakeClock, server: LocalServer
+) -> None:
+    check = make_check("lapse", server.url("/up"))
+    worker.tick()  # 08:00 up
+    clock.set(T0 + timedelta(minutes=10))  # the monitor was not running for ten minutes
+    worker.tick()
+    assert flips(check) == [
+        (T0, State.UNKNOWN, State.UP, ""),
+        (T0 + MINUTE, State.UP, State.UNKNOWN, ""),  # the end of the last probe's slot
+        (T0 + timedelta(minutes=10), State.UNKNOWN, State.UP, ""),
+    ]
+    figures = availability.by_check(Check.objects.filter(pk=check.pk), T0, T0 + timedelta(minutes=11))
+    assert figures[check.pk] == availability.Seconds(monitored=120, up=120)
+
+
+def test_a_late_tick_within_the_lapse_limit_keeps_the_state(
+    worker: Worker, clock: FakeClock, server: LocalServer
+) -> None:
+    check = make_check("late", server.url("/up"))
+    worker.tick()
+    clock.set(T0 + 3 * MINUTE + timedelta(seconds=1))  # 3 intervals + 1 s timeout: the limit itself
+    worker.tick()
+    assert len(flips(check)) == 1
+
+
+# --- Claims and shards ------------------------------------------------------------------------
+def test_a_slot_is_claimed_once_and_missed_slots_are_skipped(db: None) -> None:
+    check = make_check("claim", "http://127.0.0.1:9/")
+    assert [t.check_id for t in claim_due(T0)] == [check.pk]
+    assert claim_due(T0) == []  # the same slot again: already claimed
+    assert claim_due(T0 + timedelta(seconds=59)) == []
+    assert [t.check_id for t in claim_due(T0 + MINUTE)] == [check.pk]
+    assert [t.check_id for t in claim_due(T0 + timedelta(minutes=4, seconds=5))] == [check.pk]
+    check.refresh_from_db()
+    assert check.next_due == T0 + 5 * MINUTE  # one probe for the slots missed, then back on the grid
+
+
+def test_a_claim_loses_to_another_worker_that_moved_the_slot_first(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = make_check("raced-1", "http://127.0.0.1:9/")
+    second = make_check("raced-2", "http://127.0.0.1:9/")
+    other: list[list[int]] = []
+    real_next_slot = services.next_slot
+
+    def meanwhile(due: datetime, interval: int, now: datetime) -> datetime:
+        # Another worker claims everything between this worker's read and its first update.
+        if not other:
+            monkeypatch.setattr(services, "next_slot", real_next_slot)
+            other.append([t.check_id for t in claim_due(now)])
+        return real_next_slot(due, interval, now)
+
+    monkeypatch.setattr(services, "next_slot", meanwhile)
+    mine = [t.check_id for t in claim_due(T0)]
+    assert other == [[first.pk, second.pk]]
+    assert mine == []  # both conditional updates found next_due already moved
+
+
+def test_two_shards_together_probe_every_check_exactly_once_per_slot(
+    db: None, clock: FakeClock, server: LocalServer
+) -> None:
+    checks = [make_check(f"shard-{n}", server.url(f"/switch/shard-{n}")) for n in range(24)]
+    prober = Prober.from_settings()
+    far = timedelta(days=999)
+    with (
+        Worker((0, 2), clock=clock, prober=prober, sync_every=far) as a,
+        Worker((1, 2), clock=clock, prober=prober, sync_every=far) as b,
+    ):
+        for _slot in range(5):
+            for _again in range(2):  # each worker wakes twice within the slot
+                a.tick()
+                b.tick()
+            clock.advance(60)
+        assert a.probed + b.probed == 24 * 5
+        assert 0 < a.probed < 24 * 5
+        a.flush_days(clock.now)  # each shard writes the day rows of its own checks
+        assert MonitorDay.objects.count() == a.probed // 5
+        b.flush_days(clock.now)
+        assert set(MonitorDay.objects.values_list("seconds_up", flat=True)) == {5 * 60}
+        assert MonitorDay.objects.count() == 24
+    assert {server.hits(f"/switch/shard-{n}") for n in range(24)} == {5}
+    halves = [{c.pk for c in checks if c.shard_key % 2 == i} for i in (0, 1)]
+    assert halves[0] and halves[1] and not halves[0] & halves[1]
+
+
+def test_shards_are_a_stable_hash_of_the_eservice_id() -> None:
+    assert shard_key_of(1) == 2212294583  # CRC-32 of "1"
+    assert shard_key_of(2) == 450215437
+    assert parse_shard("1/1") == (0, 1) and parse_shard("2/4") == (1, 4)
+    for bad in ("0/2", "3/2", "a/b", "1"):
+        with pytest.raises(ValueError):
+            parse_shard(bad)
+
+
+# --- Which e-services are monitored -----------------------------------------------------------
+def test_sync_monitors_live_services_with_an_address_and_stops_retired_ones(db: None) -> None:
+    inst = institution()
+    common = {"institution": inst, "life_event": "other", "channels": "web", "name_en": "S", "name_sw": "H"}
+    live = EService.objects.create(
+        code="sync-live", url="https://huduma.go.tz/", launched_on=date(2013, 1, 1), **common
+    )
+    EService.objects.create(code="sync-future", url="https://a.go.tz/", launched_on=date(2014, 6, 1), **common)
+    EService.objects.create(
+        code="sync-retired", url="https://b.go.tz/", launched_on=date(2013, 1, 1), retired_on=date(2014, 3, 3), **common
+    )
+    EService.objects.create(code="sync-no-url", url="", launched_on=date(2013, 1, 1), **common)
+    result = services.sync_checks(T0)
+    assert result.created == 1
+    check = Check.objects.get(eservice=live)
+    assert check.url == "https://huduma.go.tz/" and check.interval_seconds == 60
+    assert check.next_due == T0 + timedelta(seconds=shard_key_of(live.pk) % 60)  # spread over the first minute
+    assert services.sync_checks(T0).created == 0  # idempotent
+
+    EService.objects.filter(pk=live.pk).update(url="https://huduma.go.tz/new")
+    assert services.sync_checks(T0).changed == 1
+    check.refresh_from_db()
+    assert check.url == "https://huduma.go.tz/new"
+
+    # The service was up, then is retired; the monitor stops at the end of the last probe's slot.
+    Check.objects.filter(pk=check.pk).update(state=State.UP, state_since=T0, last_probe_at=T0 + timedelta(hours=1))
+    EService.objects.filter(pk=live.pk).update(retired_on=date(2014, 3, 4))
+    result = services.sync_checks(T0 + timedelta(days=1, hours=2))
+    assert (result.stopped, result.changed) == (1, 0)
+    check.refresh_from_db()
+    assert (check.active, check.state) == (False, State.UNKNOWN)
+    assert flips(check) == [(T0 + timedelta(hours=1, minutes=1), State.UP, State.UNKNOWN, "")]
+
+    EService.objects.filter(pk=live.pk).update(retired_on=None)
+    assert services.sync_checks(T0 + timedelta(days=2)).restarted == 1
+    check.refresh_from_db()
+    assert check.active and check.next_due == T0 + timedelta(days=2)
+
+
+# --- The process ------------------------------------------------------------------------------
+def test_the_loop_probes_with_the_real_clock_until_stopped(db: None, server: LocalServer) -> None:
+    from tathmini.monitor.worker import utc_now
+
+    check = make_check("loop", server.url("/switch/loop"), due=utc_now() - MINUTE)
+    stop = threading.Event()
+    timer = threading.Timer(1.5, stop.set)
+    timer.start()
+    with Worker(prober=Prober.from_settings(), concurrency=4) as w:
+        w.run(stop, poll_seconds=0.1)
+    timer.join()
+    check.refresh_from_db()
+    assert check.state == State.UP and server.hits("/switch/loop") == 1  # once: the next slot is a minute away
+    assert HourRollup.objects.filter(owner=check).count() == 1  # written on the way out
+    assert MonitorDay.objects.filter(eservice=check.eservice).count() == 1
+
+
+def test_the_command_syncs_rebuilds_and_refuses_a_bad_shard(db: None) -> None:
+    check = make_check("command", "http://127.0.0.1:9/")
+    Flip.objects.create(owner=check, at=T0, state=State.UP, previous=State.UNKNOWN)
+    Flip.objects.create(owner=check, at=T0 + timedelta(hours=2), state=State.UNKNOWN, previous=State.UP)
+    out = StringIO()
+    call_command("monitor", "rebuild-days", "--since", "2014-03-02", stdout=out)
+    assert "1 day row(s) written from 2014-03-02" in out.getvalue()
+    assert list(MonitorDay.objects.filter(eservice=check.eservice).values_list("day", "seconds_up")) == [
+        (date(2014, 3, 3), 7200)
+    ]
+    out = StringIO()
+    call_command("monitor", "sync", stdout=out)
+    assert out.getvalue().startswith("checks created")
+    with pytest.raises(CommandError, match="between 1 and 2"):
+        call_command("monitor", "--shard", "3/2")
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("monitor", "rebuild-days", "--since", "yesterday")
