@@ -307,6 +307,8 @@ def refresh_indicator(indicator: Indicator, period_codes: list[str] | None = Non
         # Keep this before the delete below: an indicator without a definition has no computed
         # values, only the approved manual ones (measure/manual.py), which a refresh must not touch.
         return 0
+    if not OrgUnitLink.objects.exists():
+        rebuild_org_unit_links()  # the org-unit disaggregation joins through these links
     first = plan.first_year
     rows = evaluate(
         indicator,
