@@ -177,6 +177,59 @@ SAMPLE_KWARGS.update(
 )
 
 
+# The public portal: one e-service, complaint, request, survey invitation and open link.
+def _portal_sample(kind: str) -> Callable[[], dict[str, Any]]:
+    def sample() -> dict[str, Any]:
+        from tathmini.portal import services as portal_services
+        from tathmini.portal import testing as portal_testing
+        from tathmini.registry.models import EService
+
+        es = EService.objects.filter(code="access-es").select_related("institution").first()
+        if es is None:
+            es = portal_testing.eservice(portal_testing.institution("access-inst", "Taasisi"), "access-es", "Huduma")
+        if kind == "eservice":
+            return {"code": es.code}
+        if kind == "institution":
+            return {"code": es.institution.code}
+        if kind == "complaint":
+            filed = portal_services.complaint_submit(
+                {"about": "agency", "category": "other", "subject": "s", "description": "d"}
+            )
+            return {"reference": filed.reference}
+        if kind == "request":
+            asked = portal_services.request_submit({"institution": es.institution, "subject": "s", "question": "q"})
+            return {"reference": asked.reference}
+        survey = portal_testing.survey("access-survey")
+        if kind == "invitation":
+            [issued] = portal_services.invitations_issue(survey, respondent="staff", labels=["a"])
+            return {"token": issued.token}
+        if kind == "link":
+            return {"token": portal_services.open_link_create(survey, respondent="citizen").token}
+        return {"code": survey.code}
+
+    return sample
+
+
+SAMPLE_KWARGS.update(
+    {
+        "portal:eservice": _portal_sample("eservice"),
+        "portal:eservice_json": _portal_sample("eservice"),
+        "portal:institution": _portal_sample("institution"),
+        "portal:institution_json": _portal_sample("institution"),
+        "portal:guide": {"slug": "kulalamika"},
+        "portal:complaint": _portal_sample("complaint"),
+        "portal:request": _portal_sample("request"),
+        "portal:survey_invitation": _portal_sample("invitation"),
+        "portal:survey_link": _portal_sample("link"),
+        "portal:survey_links": _portal_sample("survey"),
+        # A desk page answers only for the desk's own records: any other persona let in gets a 404.
+        "portal:desk_complaint": {"pk": 0},
+        "portal:desk_request": {"pk": 0},
+    }
+)
+NOT_A_PAGE |= {"portal:desk_complaint", "portal:desk_request"}
+
+
 def walk(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, Any]]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +14,15 @@ from django.utils import timezone
 from tathmini.core.models import AuditEvent
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-safe rendering that compares equal when the stored value is equal."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    if isinstance(value, (date, datetime)):
+        # 82.50 from the database and 82.5 from a form are the same value: no change to record.
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        # The same moment typed in local time or read back in UTC must compare equal.
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
@@ -29,7 +33,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     for field in instance._meta.concrete_fields:
         if field.primary_key:
             continue
-        data[field.name] = _plain(getattr(instance, field.attname))
+        data[field.name] = plain(getattr(instance, field.attname))
     if instance.pk is not None:
         for field in instance._meta.many_to_many:
             data[field.name] = sorted(getattr(instance, field.name).values_list("pk", flat=True))
@@ -63,3 +67,6 @@ def history(instance: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(type(instance)), object_id=str(instance.pk)
     ).select_related("actor")
+
+
+_plain = plain  # older name, kept for callers not yet moved to ``plain``

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from tathmini.monitor.models import Check, Flip, Incident, MonitorDay, State
-from tathmini.monitor.services import LAPSE_INTERVALS
+from tathmini.monitor.services import lapse_limit
 
 FlipPoint = tuple[datetime, str]
 
@@ -123,10 +122,8 @@ def timelines(checks: QuerySet[Check], start: datetime, end: datetime) -> dict[i
     out = {}
     for pk, eservice_id, state_then, state_now, last_probe, interval in rows:
         points = flips.get(pk, [])
-        if state_now != State.UNKNOWN and last_probe is not None:
-            step = timedelta(seconds=interval)
-            if end - last_probe > LAPSE_INTERVALS * step + timedelta(seconds=settings.MONITOR_TIMEOUT_SECONDS):
-                points = [*points, (last_probe.replace(microsecond=0) + step, State.UNKNOWN)]
+        if state_now != State.UNKNOWN and last_probe is not None and end - last_probe > lapse_limit(interval):
+            points = [*points, (last_probe.replace(microsecond=0) + timedelta(seconds=interval), State.UNKNOWN)]
         out[pk] = Timeline(eservice_id, state_then or State.UNKNOWN, points)
     return out
 

@@ -54,8 +54,12 @@ def parse_shard(text: str) -> Shard:
     return (i - 1, n)
 
 
+def lapse_limit(interval_seconds: int) -> timedelta:
+    return timedelta(seconds=LAPSE_INTERVALS * interval_seconds + settings.MONITOR_TIMEOUT_SECONDS)
+
+
 def lapse_after(check: Check) -> timedelta:
-    return LAPSE_INTERVALS * check.interval + timedelta(seconds=settings.MONITOR_TIMEOUT_SECONDS)
+    return lapse_limit(check.interval_seconds)
 
 
 def whole_seconds(moment: datetime) -> datetime:

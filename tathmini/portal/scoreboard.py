@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from tathmini.measure import ratings
@@ -37,12 +36,17 @@ class Row:
     years: list[Year]
 
 
+def grouped(value: Decimal | float | int, places: int = 0) -> str:
+    """Thousands separated by commas, as Tanzanian figures are written: 1,204,000.5."""
+    return f"{value:,.{places}f}"
+
+
 def shown(value: Decimal | None, unit: str) -> str:
     """A value as the public reads it: "72.5%", "1,204", "TZS 3,000,000", "12.5 days"."""
     if value is None:
         return ""
     places = 0 if unit in (Indicator.Unit.COUNT, Indicator.Unit.CURRENCY) else 1
-    number = number_format(round(value, places), places, force_grouping=True)
+    number = grouped(value, places)
     if unit == Indicator.Unit.PERCENT:
         return f"{number}%"
     if unit == Indicator.Unit.CURRENCY:
@@ -55,7 +59,7 @@ def shown(value: Decimal | None, unit: str) -> str:
 
 
 def scoreboard(plan: Plan) -> dict[str, Any]:
-    indicators = list(Indicator.objects.filter(plan=plan).order_by("kind", "order", "code"))
+    indicators = list(Indicator.objects.filter(plan=plan).select_related("plan").order_by("kind", "order", "code"))
     years = list(plan.fiscal_years.order_by("starts_on").values_list("code", flat=True))
     values = {
         (v.indicator_id, v.period): v.value

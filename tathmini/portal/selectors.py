@@ -272,7 +272,7 @@ def request_public(reference: str) -> TrackedRequest | None:
 # --- The desks ------------------------------------------------------------------------------------
 def desk_complaints(user: Any) -> QuerySet[Complaint]:
     """Open complaints the user answers: their institution's for a focal person, the Agency's
-    for its complaints desk; all for an administrator."""
+    for its complaints desk; all for a superuser."""
     qs = Complaint.objects.select_related("institution", "eservice").exclude(
         status__in=(Complaint.Status.RESOLVED, Complaint.Status.REJECTED)
     )
@@ -287,7 +287,7 @@ def desk_requests(user: Any) -> QuerySet[InformationRequest]:
 def desk_scope(user: Any, path: str, *, agency_sees: bool = True) -> Q:
     from tathmini.accounts.roles import Role
 
-    if user.is_superuser or Role.ADMINISTRATOR in user.roles:
+    if user.is_superuser:
         return Q()
     scope = Q(pk__in=[])
     if Role.FOCAL_PERSON in user.roles and user.institution_id:

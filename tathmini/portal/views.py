@@ -25,7 +25,9 @@ from tathmini.registry.models import EService
 from tathmini.strategy.selectors import current_plan
 
 DEVICE_COOKIE = "tathmini_device"
-DESK_ROLES = (Role.FOCAL_PERSON, Role.AGENCY_OFFICER, Role.ADMINISTRATOR)
+# Who answers the public: focal persons (their institution's) and the Agency's complaints desk; the
+# records framework decides who may change a complaint, so the desk offers no more than that.
+DESK_ROLES = (Role.FOCAL_PERSON, Role.AGENCY_OFFICER)
 SURVEY_ROLES = (Role.ME_OFFICER, Role.ADMINISTRATOR)
 
 

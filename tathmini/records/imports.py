@@ -44,7 +44,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import TYPE_STRING
 
 from tathmini.core import audit
-from tathmini.core.audit import _plain as plain_value  # the trail's own rendering, so diffs compare alike
+from tathmini.core.audit import plain as plain_value  # the trail's own rendering, so diffs compare alike
 from tathmini.core.models import AuditEvent
 from tathmini.records import exports, types
 from tathmini.records.models import ImportJob

@@ -6,10 +6,15 @@ published report its frozen snapshot, so the PDF of a published report never cha
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
+
+
+# WeasyPrint logs every layout step at INFO; a report's problems are warnings and above.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def render_html(content: dict[str, Any]) -> str:
