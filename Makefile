@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run install setup serve test test-deps lint check messages clean
+.PHONY: run install setup serve test test-deps run-deps lint check messages clean
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(BIN)/.installed: requirements.lock
 
 install: $(BIN)/.installed
 
-setup: install
+# Debian's libraries the PDF reports need (WeasyPrint lays text out with Pango); skipped when present.
+REPORT_PKGS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+run-deps:
+	@dpkg -s $(REPORT_PKGS) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $(REPORT_PKGS) >/dev/null)
+
+setup: install run-deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap
 
@@ -26,9 +31,13 @@ serve:
 
 run: setup serve
 
-# Tools the tests use from Debian: gettext (to check that every UI string is translated).
+# Tools the tests use from Debian: gettext (to check that every UI string is translated),
+# Chromium (the portal's browser tests drive it; Playwright never downloads a browser of its own)
+# and the PDF reports' libraries (the report tests read the generated PDFs).
 test-deps:
 	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@dpkg -s $(REPORT_PKGS) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $(REPORT_PKGS) >/dev/null)
 
 # pytest exits 5 when it collects no test: that is a pass for an empty selection, not a failure.
 test: install test-deps

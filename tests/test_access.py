@@ -230,6 +230,30 @@ SAMPLE_KWARGS.update(
 NOT_A_PAGE |= {"portal:desk_complaint", "portal:desk_request"}
 
 
+
+def _sample_report() -> dict[str, Any]:
+    # A draft annual report: every staff persona reads it; the M&E officer edits it.
+    from tathmini.reports.models import Report
+    from tathmini.strategy.models import Plan
+
+    report, _ = Report.objects.get_or_create(
+        plan=Plan.objects.get(code=PLAN_CODE), kind="annual", period="2013/14", defaults={"language": "en"}
+    )
+    return {"pk": report.pk}
+
+
+SAMPLE_KWARGS.update(
+    {
+        "reports:indicator": {"code": "K04"},
+        **{
+            f"reports:{name}": _sample_report
+            for name in ("detail", "edit", "publish", "delete", "pdf", "xlsx", "public", "public_pdf")
+        },
+    }
+)
+# Publish and delete answer only to POST; the sample report is a draft, so its public pages are 404.
+NOT_A_PAGE |= {"reports:publish", "reports:delete", "reports:public", "reports:public_pdf"}
+
 def walk(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, Any]]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):

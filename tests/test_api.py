@@ -697,6 +697,24 @@ def test_a_retried_post_with_the_same_key_writes_once_and_replays(world: dict[st
     assert WorkforceReturn.objects.get(institution=world["a"], as_of="2015-06-30").ict_staff == 20
 
 
+def test_a_retry_that_races_the_first_request_replays_it(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests with one key at once: the second's look-up ran before the first committed,
+    so it finds nothing, then loses on the unique key and replays the first's response."""
+    from tathmini.api import idempotency
+
+    api = token_for("institution", world)
+    data = {"institution": "api-a", "as_of": "2015-06-30", "ict_staff": 20, "qualified_ict_staff": 15}
+    first = api.post(records_url("workforce-returns"), data, headers={"Idempotency-Key": "race"})
+    monkeypatch.setattr(idempotency, "_stored", lambda token, key: None)
+    second = api.post(records_url("workforce-returns"), data, headers={"Idempotency-Key": "race"})
+    assert (second.status_code, second.content, second["Idempotent-Replayed"]) == (201, first.content, "true")
+    assert WorkforceReturn.objects.filter(institution=world["a"]).count() == 1
+    loser = api.post(records_url("workforce-returns"), {**data, "ict_staff": 30}, headers={"Idempotency-Key": "race"})
+    assert loser.status_code == 422
+
+
 def test_idempotency_keys_belong_to_one_token_and_expire(world: dict[str, Any]) -> None:
     data = {"institution": "api-a", "as_of": "2015-06-30", "ict_staff": 20, "qualified_ict_staff": 15}
     one, two = token_for("institution", world, "one"), token_for("institution", world, "two")

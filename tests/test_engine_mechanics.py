@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
@@ -168,9 +169,12 @@ INVALID = {
 def test_an_invalid_definition_is_refused_with_the_path_of_the_problem(case: str) -> None:
     spec, path, message = INVALID[case]
     known = set(E.plan().indicators.values_list("code", flat=True))
-    problems = definitions.validate(spec, known)
+    with translation.override("en"):  # the messages are translated; these are the English ones
+        problems = definitions.validate(spec, known)
     assert [p for p, _m in problems] == [path]
     assert message in problems[0][1]
+    with translation.override("sw"):  # and the Swahili one names the same place
+        assert [p for p, _m in definitions.validate(spec, known)] == [path]
     with pytest.raises(definitions.DefinitionError) as exc:
         definitions.check(spec, known)
     assert f"{path}: " in str(exc.value)

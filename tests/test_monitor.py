@@ -438,3 +438,24 @@ def test_the_command_syncs_rebuilds_and_refuses_a_bad_shard(db: None) -> None:
         call_command("monitor", "--shard", "3/2")
     with pytest.raises(CommandError, match="not a date"):
         call_command("monitor", "rebuild-days", "--since", "yesterday")
+
+
+def test_a_tick_probes_everything_due_even_beyond_one_batch(worker: Worker, server: LocalServer) -> None:
+    for n in range(2 * worker.concurrency + 5):  # more than the 2 × concurrency a batch holds
+        make_check(f"batch-{n}", server.url(f"/switch/batch-{n}"))
+    assert worker.tick() == 2 * worker.concurrency + 5
+    assert worker.tick() == 0  # nothing is due until the next slot
+
+
+def test_hourly_rollups_are_kept_for_the_configured_days_only(
+    worker: Worker, clock: FakeClock, server: LocalServer, settings: Any
+) -> None:
+    settings.MONITOR_ROLLUP_DAYS = 2
+    check = make_check("pruned", server.url("/up"), interval_seconds=3600)
+    run(worker, clock, T0 + timedelta(days=3), step=timedelta(hours=1))  # 08:00 on the 3rd … 08:00 on the 6th
+    hours = list(HourRollup.objects.filter(owner=check).order_by("hour").values_list("hour", flat=True))
+    # The first flush of the 6th (at midnight) deleted everything before midnight on the 4th; the
+    # hours kept run from 00:00 on the 4th to 07:00 on the 6th (written at 08:00): 24 + 24 + 8.
+    assert hours[0] == datetime(2014, 3, 4, tzinfo=UTC) and hours[-1] == datetime(2014, 3, 6, 7, tzinfo=UTC)
+    assert len(hours) == 56
+    assert Flip.objects.filter(owner=check).count() == 1  # the history itself is kept

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def services(db: Any) -> dict[str, EService]:
-    brela = testing.institution("t-brela", "Wakala wa Usajili wa Biashara na Leseni", "Business Registrations and Licensing Agency")
+    brela = testing.institution(
+        "t-brela", "Wakala wa Usajili wa Biashara na Leseni", "Business Registrations and Licensing Agency"
+    )
     nida = testing.institution("t-nida", "Mamlaka ya Vitambulisho vya Taifa", "National Identification Authority")
     return {
         "register": testing.eservice(
@@ -37,11 +39,20 @@ def services(db: Any) -> dict[str, EService]:
             brela, "t-leseni", "Leseni ya Biashara", "Business licence", channels="web,sms", fee=Decimal("20000")
         ),
         "id": testing.eservice(
-            nida, "t-kitambulisho", "Kitambulisho cha Taifa", "National identity card", life_event="identity",
-            channels="service_centre", description_sw="Omba leseni? Hapana: kitambulisho.",
+            nida,
+            "t-kitambulisho",
+            "Kitambulisho cha Taifa",
+            "National identity card",
+            life_event="identity",
+            channels="service_centre",
+            description_sw="Omba leseni? Hapana: kitambulisho.",
         ),
         "retired": testing.eservice(
-            nida, "t-zamani", "Usajili wa zamani", "Old registration", retired_on=date(2013, 1, 1),
+            nida,
+            "t-zamani",
+            "Usajili wa zamani",
+            "Old registration",
+            retired_on=date(2013, 1, 1),
         ),
     }
 
@@ -174,9 +185,7 @@ def test_guides_link_to_the_catalogue_and_forms(db: Any) -> None:
     assert Client().get(reverse("portal:guide", args=["no-such"])).status_code == 404
 
 
-def test_the_scoreboard_rates_each_year_against_its_target(
-    plan: Any, django_assert_max_num_queries: Any
-) -> None:
+def test_the_scoreboard_rates_each_year_against_its_target(plan: Any, django_assert_max_num_queries: Any) -> None:
     k04 = Indicator.objects.get(plan=plan, code="K04")
     k09 = Indicator.objects.get(plan=plan, code="K09")
     fy = {f.code: f for f in FiscalYear.objects.filter(plan=plan)}
@@ -188,8 +197,13 @@ def test_the_scoreboard_rates_each_year_against_its_target(
     def value(ind: Indicator, period: str, v: str) -> None:
         start = date(int(period[:4]), 7, 1)
         Value.objects.create(
-            indicator=ind, period=period, period_kind="year", period_start=start,
-            period_end=date(start.year + 1, 6, 30), value=Decimal(v), computed_at=at,
+            indicator=ind,
+            period=period,
+            period_kind="year",
+            period_start=start,
+            period_end=date(start.year + 1, 6, 30),
+            value=Decimal(v),
+            computed_at=at,
         )
 
     value(k04, "2013/14", "180")  # 10% short: on track
@@ -203,7 +217,10 @@ def test_the_scoreboard_rates_each_year_against_its_target(
     assert twin["plan"] == PLAN_CODE
     by_code = {row["code"]: {y["fiscal_year"]: y for y in row["years"]} for row in twin["indicators"]}
     assert by_code["K04"]["2013/14"] == {
-        "fiscal_year": "2013/14", "value": 180.0, "target": 200.0, "rating": "on_track",
+        "fiscal_year": "2013/14",
+        "value": 180.0,
+        "target": 200.0,
+        "rating": "on_track",
         "rating_label": str(by_code["K04"]["2013/14"]["rating_label"]),
     }
     assert by_code["K04"]["2014/15"]["rating"] == "at_risk"

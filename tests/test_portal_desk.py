@@ -48,8 +48,10 @@ def test_a_request_turns_overdue_then_very_overdue(db: Any, monkeypatch: Any) ->
     monkeypatch.setattr("tathmini.portal.clock.now", lambda: at(2016, 8, 1))
     filed = services.request_submit({"institution": owner, "subject": "s", "question": "q"})
     assert filed.deadline == date(2016, 8, 30)
-    states = {day: selectors.request_state(filed, day) for day in
-              (date(2016, 8, 30), date(2016, 8, 31), date(2016, 9, 27), date(2016, 9, 28))}
+    states = {
+        day: selectors.request_state(filed, day)
+        for day in (date(2016, 8, 30), date(2016, 8, 31), date(2016, 9, 27), date(2016, 9, 28))
+    }
     # After the deadline: 20 more working days are still "overdue" (27 September is the 20th).
     assert states == {
         date(2016, 8, 30): "awaiting",
@@ -61,9 +63,7 @@ def test_a_request_turns_overdue_then_very_overdue(db: Any, monkeypatch: Any) ->
 
 def test_a_complaint_is_open_then_overdue_then_resolved(db: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr("tathmini.portal.clock.now", lambda: at(2016, 8, 1))
-    complaint = services.complaint_submit(
-        {"about": "agency", "category": "other", "subject": "s", "description": "d"}
-    )
+    complaint = services.complaint_submit({"about": "agency", "category": "other", "subject": "s", "description": "d"})
     assert selectors.complaint_due(complaint) == date(2016, 8, 16)  # 10 working days, Nane Nane skipped
     assert selectors.complaint_state(complaint, date(2016, 8, 16)) == "open"
     assert selectors.complaint_state(complaint, date(2016, 8, 17)) == "overdue"
@@ -83,12 +83,26 @@ def test_each_desk_sees_and_answers_only_its_own(db: Any, personas: dict[str, Pe
     other = personas["other_focal_person"].user
     assert focal is not None and other is not None
     own = services.complaint_submit(
-        {"about": "institution", "institution": focal.institution, "category": "delay", "subject": "own", "description": "d"}
+        {
+            "about": "institution",
+            "institution": focal.institution,
+            "category": "delay",
+            "subject": "own",
+            "description": "d",
+        }
     )
     theirs = services.complaint_submit(
-        {"about": "institution", "institution": other.institution, "category": "delay", "subject": "theirs", "description": "d"}
+        {
+            "about": "institution",
+            "institution": other.institution,
+            "category": "delay",
+            "subject": "theirs",
+            "description": "d",
+        }
     )
-    agency = services.complaint_submit({"about": "agency", "category": "conduct", "subject": "agency", "description": "d"})
+    agency = services.complaint_submit(
+        {"about": "agency", "category": "conduct", "subject": "agency", "description": "d"}
+    )
     focal_client = personas["focal_person"].client()
     desk = focal_client.get(reverse("portal:desk"))
     assert [c.subject for c, _state in desk.context["complaints"]] == ["own"]
@@ -111,7 +125,13 @@ def test_a_resolution_reaches_the_tracking_page_without_the_staff_name(
     focal = personas["focal_person"].user
     assert focal is not None
     complaint = services.complaint_submit(
-        {"about": "institution", "institution": focal.institution, "category": "delay", "subject": "s", "description": "d"}
+        {
+            "about": "institution",
+            "institution": focal.institution,
+            "category": "delay",
+            "subject": "s",
+            "description": "d",
+        }
     )
     monkeypatch.setattr("tathmini.portal.clock.now", lambda: at(2016, 8, 3))
     client = personas["focal_person"].client()
@@ -120,7 +140,9 @@ def test_a_resolution_reaches_the_tracking_page_without_the_staff_name(
     assert client.post(url, {"status": "resolved", "note": "Malipo yameonekana sasa"}).status_code == 302
     complaint.refresh_from_db()
     assert (complaint.status, complaint.resolved_at, complaint.resolution) == (
-        "resolved", at(2016, 8, 3), "Malipo yameonekana sasa"
+        "resolved",
+        at(2016, 8, 3),
+        "Malipo yameonekana sasa",
     )
     events = AuditEvent.objects.filter(object_id=str(complaint.pk), channel="web")
     assert [e.actor for e in events] == [focal, focal]
@@ -189,12 +211,17 @@ def test_the_agency_issues_invitations_and_open_links(db: Any, personas: dict[st
     link = issued[0][1]
     assert link.startswith("http://testserver/huduma/utafiti/mwaliko/") and link in page.content.decode()
     assert Client().get(link).status_code == 200
-    assert client.post(url, {"action": "link", "respondent": "citizen", "per_device": "2", "eservice": ""}).status_code == 302
+    assert (
+        client.post(url, {"action": "link", "respondent": "citizen", "per_device": "2", "eservice": ""}).status_code
+        == 302
+    )
     assert survey.open_links.get().per_device == 2
     assert personas["focal_person"].client().get(url).status_code == 403
 
 
-def test_complaints_from_the_public_are_routed_to_the_agency_desk(db: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_complaints_from_the_public_are_routed_to_the_agency_desk(
+    db: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from django.core import mail
 
     officer = _desk_officer()

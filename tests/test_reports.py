@@ -140,9 +140,7 @@ def test_agency_scorecard_numbers_ratings_and_trends(plan: Plan, data: dict[str,
     }
 
 
-def test_a_quarter_is_held_against_the_years_target_and_the_edge_is_at_risk(
-    plan: Plan, data: dict[str, Any]
-) -> None:
+def test_a_quarter_is_held_against_the_years_target_and_the_edge_is_at_risk(plan: Plan, data: dict[str, Any]) -> None:
     card = snapshot.scorecard(plan, P.parse("2014/15-Q2"))
     k04 = lines_of(card)["K04"]
     assert (k04["value"], k04["target"], k04["percent"], k04["rating"]) == ("140", "200", "70.0%", "at_risk")
@@ -163,7 +161,6 @@ def test_scorecard_page_for_staff_shows_the_numbers_in_both_languages(
 ) -> None:
     client = personas["me_officer"].client()
     url = reverse("reports:scorecard") + "?year=2014/15"
-    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en", headers={"Cookie": "tathmini_language=en"})
     client.cookies["tathmini_language"] = "en"
     english = client.get(url).content.decode()
     o2 = Objective.objects.get(plan=plan, code="O2")
@@ -205,7 +202,9 @@ def _count_queries(client: Any, url: str) -> int:
 def _more_indicators(plan: Plan, n: int) -> None:
     o1 = Objective.objects.get(plan=plan, code="O1")
     for k in range(n):
-        extra = Indicator.objects.create(plan=plan, code=f"X{k:02d}", name_sw="x", name_en="x", unit="count", objective=o1)
+        extra = Indicator.objects.create(
+            plan=plan, code=f"X{k:02d}", name_sw="x", name_en="x", unit="count", objective=o1
+        )
         for year in ("2012/13", "2013/14", "2014/15"):
             put_value(extra, year, str(10 + k))
             put_target(extra, year, "12")
@@ -278,7 +277,7 @@ def test_indicator_chart_has_baseline_forecast_and_a_table(plan: Plan, data: dic
     assert (chart["forecast"], chart["final_target"], chart["likely"]) == ("210", "250", False)
     svg = chart["svg"]
     assert svg.startswith("<svg") and 'aria-labelledby="K04-year-t K04-year-d"' in svg
-    assert "<title id=\"K04-year-t\">K04: value against target</title>" in svg
+    assert '<title id="K04-year-t">K04: value against target</title>' in svg
 
 
 def test_indicator_chart_page(plan: Plan, data: dict[str, Any], personas: dict[str, Persona]) -> None:
@@ -368,7 +367,12 @@ def test_report_workflow_through_the_pages_is_the_me_officers(
     )
     report = Report.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("reports:detail", args=[report.pk])
-    assert officer.post(reverse("reports:create"), {"kind": "annual", "period": "2014/15-Q2", "language": "sw"}).status_code == 200
+    assert (
+        officer.post(
+            reverse("reports:create"), {"kind": "annual", "period": "2014/15-Q2", "language": "sw"}
+        ).status_code
+        == 200
+    )
     manager = personas["manager"].client()
     assert manager.get(reverse("reports:detail", args=[report.pk])).status_code == 200
     assert manager.post(reverse("reports:publish", args=[report.pk])).status_code == 403
@@ -395,3 +399,18 @@ def test_a_public_report_is_readable_by_anyone(plan: Plan, data: dict[str, Any],
     services.report_publish(report, officer)
     page = personas["anonymous"].client().get(reverse("reports:public", args=[report.pk]))
     assert page.status_code == 200 and "75.0%" in page.content.decode()
+
+
+def test_strategy_map_shows_each_indicators_rating_in_text_and_stays_public(
+    plan: Plan, data: dict[str, Any], personas: dict[str, Persona]
+) -> None:
+    client = personas["anonymous"].client()
+    client.cookies["tathmini_language"] = "en"
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("strategy:map", args=[plan.code]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "rating in 2014/15, the latest fiscal year with values" in html
+    assert html.count("rating rating-at_risk") == 1 and html.count("rating rating-on_track") == 1
+    assert html.count("rating rating-off_track") == 1 and html.count("rating rating-no_data") == 20
+    assert len(ctx.captured_queries) < 40

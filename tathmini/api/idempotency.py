@@ -61,19 +61,19 @@ def run_once(request: Request, token: ApiToken, create: Callable[[], Response]) 
     key = key_of(request)
     if key is None:
         return create()
-    print_ = fingerprint(request)  # parses the body first: a body that cannot be read stores nothing
+    digest = fingerprint(request)  # parses the body first: a body that cannot be read stores nothing
     now = timezone.now()
     IdempotencyRecord.objects.filter(created_at__lt=now - TTL).delete()
-    stored = IdempotencyRecord.objects.filter(token=token, key=key).first()
+    stored = _stored(token, key)
     if stored is not None:
-        return _replay(stored, print_)
+        return _replay(stored, digest)
     try:
         with transaction.atomic():
             try:
                 with transaction.atomic():
                     # Claims the key before the write: a concurrent request with the same key
                     # waits here on the unique constraint, then replays this one's response.
-                    record = IdempotencyRecord.objects.create(token=token, key=key, fingerprint=print_, created_at=now)
+                    record = IdempotencyRecord.objects.create(token=token, key=key, fingerprint=digest, created_at=now)
             except IntegrityError:
                 raise _KeyTaken from None
             response = create()
@@ -82,12 +82,16 @@ def run_once(request: Request, token: ApiToken, create: Callable[[], Response]) 
             record.headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
             record.save(update_fields=["status", "body", "headers"])
     except _KeyTaken:
-        return _replay(IdempotencyRecord.objects.get(token=token, key=key), print_)
+        return _replay(IdempotencyRecord.objects.get(token=token, key=key), digest)
     return response
 
 
-def _replay(stored: IdempotencyRecord, print_: str) -> HttpResponse:
-    if stored.fingerprint != print_:
+def _stored(token: ApiToken, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(token=token, key=key).first()
+
+
+def _replay(stored: IdempotencyRecord, digest: str) -> HttpResponse:
+    if stored.fingerprint != digest:
         raise IdempotencyKeyReused()
     response = HttpResponse(stored.body, status=stored.status, content_type="application/json")
     for name, value in stored.headers.items():

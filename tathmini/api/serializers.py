@@ -10,7 +10,6 @@ Serializers validate; ``tathmini.records.services.save_record`` writes.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -58,25 +57,12 @@ class LookupRelatedField(serializers.SlugRelatedField):
         return found[0]
 
 
-class UTCDateTimeField(serializers.DateTimeField):
-    """Kept in UTC from parsing on, as the database returns it, so an unchanged time written back
-    compares equal in the audit trail and in the ETag."""
-
-    def to_internal_value(self, value: Any) -> datetime.datetime:
-        parsed: datetime.datetime = super().to_internal_value(value)
-        return parsed.astimezone(datetime.UTC) if parsed.tzinfo is not None else parsed
-
-
 class RecordSerializer(serializers.ModelSerializer):
     record_type: ClassVar[RecordType]
     # Set by validate(): the model instance with the validated values applied, and the many-to-many
     # values that save_record sets after saving it.
     record: models.Model
     many_to_many: dict[str, Any]
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: UTCDateTimeField,
-    }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         rt = self.record_type

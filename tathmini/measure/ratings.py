@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import TextChoices
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tathmini.core import periods as P
@@ -39,33 +40,42 @@ COMPARISONS = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
 def validate_rules(rules: Any, path: str = "rating") -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if not isinstance(rules, list) or not rules:
-        return [(path, "list the conditions in order; the first that holds gives the rating")]
+        return [(path, gettext("list the conditions in order; the first that holds gives the rating"))]
     for i, rule in enumerate(rules):
         p = f"{path}[{i}]"
         if not isinstance(rule, dict) or set(rule) - {"if", "then"} or "then" not in rule:
-            problems.append((p, "a rule is {if: {measure: {op: number}}, then: rating}; the last may omit if"))
+            problems.append((p, gettext("a rule is {if: {measure: {op: number}}, then: rating}; the last may omit if")))
             continue
         if rule["then"] not in (Rating.ON_TRACK, Rating.AT_RISK, Rating.OFF_TRACK):
-            problems.append((f"{p}.then", "must be on_track, at_risk or off_track"))
+            problems.append((f"{p}.then", gettext("must be on_track, at_risk or off_track")))
         condition = rule.get("if")
         if condition is None:
             continue
         if not isinstance(condition, dict) or not condition:
-            problems.append((f"{p}.if", "must map a measure to a comparison"))
+            problems.append((f"{p}.if", gettext("must map a measure to a comparison")))
             continue
         for measure, comparison in condition.items():
             if measure not in MEASURES:
-                problems.append((f"{p}.if.{measure}", f"must be one of {', '.join(MEASURES)}"))
+                problems.append(
+                    (f"{p}.if.{measure}", gettext("must be one of %(choices)s") % {"choices": ", ".join(MEASURES)})
+                )
             elif not isinstance(comparison, dict) or not comparison:
-                problems.append((f"{p}.if.{measure}", "must be {gte: number} or similar"))
+                problems.append((f"{p}.if.{measure}", gettext("must be {gte: number} or similar")))
             else:
                 for op, number in comparison.items():
                     if op not in COMPARISONS:
-                        problems.append((f"{p}.if.{measure}.{op}", f"must be one of {', '.join(COMPARISONS)}"))
+                        problems.append(
+                            (
+                                f"{p}.if.{measure}.{op}",
+                                gettext("must be one of %(choices)s") % {"choices": ", ".join(COMPARISONS)},
+                            )
+                        )
                     elif not isinstance(number, (int, float)) or isinstance(number, bool):
-                        problems.append((f"{p}.if.{measure}.{op}", "must be a number"))
+                        problems.append((f"{p}.if.{measure}.{op}", gettext("must be a number")))
     if rules and isinstance(rules[-1], dict) and "if" in rules[-1]:
-        problems.append((f"{path}[{len(rules) - 1}]", "the last rule has no condition, so every value gets a rating"))
+        problems.append(
+            (f"{path}[{len(rules) - 1}]", gettext("the last rule has no condition, so every value gets a rating"))
+        )
     return problems
 
 

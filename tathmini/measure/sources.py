@@ -8,15 +8,17 @@ new kind of indicator input needs; the definitions themselves are data (definiti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class Source:
     key: str
     model: type[models.Model]
-    label: str
+    label: Any  # translatable
     # Disaggregations the source supports: dimension → field path whose value names the group.
     dimensions: dict[str, str] = field(default_factory=dict)
     # Path to the Agency org unit the record belongs to, if any (the "org_unit" dimension).
@@ -59,11 +61,11 @@ def register_defaults() -> None:
         return tuple(f"{prefix}__{f}" for f in inst)
 
     register(
-        Source("institutions", reg.Institution, "Public institutions", _institution_dims(""), fields=("id", *inst)),
+        Source("institutions", reg.Institution, _("Public institutions"), _institution_dims(""), fields=("id", *inst)),
         Source(
             "eservices",
             reg.EService,
-            "e-Services",
+            _("e-Services"),
             _institution_dims("institution"),
             fields=(
                 "id",
@@ -80,13 +82,13 @@ def register_defaults() -> None:
         Source(
             "shared_resources",
             reg.SharedResource,
-            "Shared resources",
+            _("Shared resources"),
             fields=("id", "code", "kind", "offered_from", "offered_to"),
         ),
         Source(
             "resource_use",
             reg.ResourceSubscription,
-            "Shared-resource use",
+            _("Shared-resource use"),
             _institution_dims("institution"),
             fields=(
                 "id",
@@ -103,14 +105,14 @@ def register_defaults() -> None:
         Source(
             "workforce_returns",
             reg.WorkforceReturn,
-            "ICT workforce returns",
+            _("ICT workforce returns"),
             _institution_dims("institution"),
             fields=("id", "institution", "as_of", "ict_staff", "qualified_ict_staff", *via("institution")),
         ),
         Source(
             "initiatives",
             reg.Initiative,
-            "e-Government initiatives",
+            _("e-Government initiatives"),
             _institution_dims("institution"),
             fields=(
                 "id",
@@ -127,14 +129,14 @@ def register_defaults() -> None:
         Source(
             "assessments",
             reg.ComplianceAssessment,
-            "Compliance assessments",
+            _("Compliance assessments"),
             _institution_dims("institution"),
             fields=("id", "institution", "assessed_on", "score", "pass_mark", *via("institution")),
         ),
         Source(
             "usage_returns",
             reg.UsageReturn,
-            "e-Service usage returns",
+            _("e-Service usage returns"),
             _institution_dims("eservice__institution"),
             fields=(
                 "id",
@@ -150,7 +152,7 @@ def register_defaults() -> None:
         Source(
             "engagements",
             srv.Engagement,
-            "Advisory and support engagements",
+            _("Advisory and support engagements"),
             _institution_dims("institution"),
             org_unit="org_unit",
             fields=(
@@ -171,22 +173,22 @@ def register_defaults() -> None:
         Source(
             "budget_lines",
             srv.BudgetLine,
-            "Budget lines",
+            _("Budget lines"),
             org_unit="org_unit",
             fields=("id", "fiscal_year", "category", "amount", "org_unit"),
         ),
-        Source("revenue", srv.Revenue, "Revenue", fields=("id", "received_on", "source", "amount", "payer")),
+        Source("revenue", srv.Revenue, _("Revenue"), fields=("id", "received_on", "source", "amount", "payer")),
         Source(
             "posts",
             srv.PostRecord,
-            "Establishment (posts)",
+            _("Establishment (posts)"),
             org_unit="org_unit",
             fields=("id", "org_unit", "position", "as_of", "approved", "filled"),
         ),
         Source(
             "complaints",
             fb.Complaint,
-            "Complaints",
+            _("Complaints"),
             _institution_dims("institution"),
             fields=(
                 "id",
@@ -205,14 +207,14 @@ def register_defaults() -> None:
         Source(
             "information_requests",
             fb.InformationRequest,
-            "Information requests",
+            _("Information requests"),
             _institution_dims("institution"),
             fields=("id", "institution", "status", "submitted_at", "answered_at", "deadline", *via("institution")),
         ),
         Source(
             "survey_responses",
             fb.SurveyResponse,
-            "Survey responses",
+            _("Survey responses"),
             _institution_dims("institution"),
             fields=(
                 "id",
@@ -231,7 +233,7 @@ def register_defaults() -> None:
         Source(
             "availability",
             mon.MonitorDay,
-            "e-Service availability (per day)",
+            _("e-Service availability (per day)"),
             _institution_dims("eservice__institution"),
             fields=(
                 "id",

@@ -387,6 +387,14 @@ class Rollups:
         return len(keys)
 
 
+def prune_rollups(checks: QuerySet[Check], now: datetime) -> int:
+    """Delete the hourly rollups of ``checks`` older than ``MONITOR_ROLLUP_DAYS``: they only say how
+    fast a service answered, and would otherwise grow by a row per check and hour for ever."""
+    cutoff = hour_of(now) - timedelta(days=settings.MONITOR_ROLLUP_DAYS)
+    deleted, _ = HourRollup.objects.filter(owner__in=checks.values("pk"), hour__lt=cutoff).delete()
+    return deleted
+
+
 def _merge(old: HourRollup, new: HourRollup) -> HourRollup:
     def weighted(a: int | None, b: int | None) -> int | None:
         if a is None or b is None:

@@ -35,6 +35,7 @@ from tathmini.monitor.services import (
     claim_due,
     hour_of,
     in_shard,
+    prune_rollups,
     record_results,
     sync_checks,
 )
@@ -118,8 +119,12 @@ class Worker:
         return self.collect()
 
     def tick(self) -> int:
-        """One complete round at the clock's time: what is due is probed and recorded."""
-        return self.step(wait=True)
+        """One complete round at the clock's time: everything due is probed and recorded, in
+        batches of at most 2 × concurrency."""
+        total = 0
+        while recorded := self.step(wait=True):
+            total += recorded
+        return total
 
     def collect(self) -> int:
         done = [pk for pk, future in self.inflight.items() if future.done()]
@@ -154,9 +159,13 @@ class Worker:
         self.hour = hour
 
     def flush(self, now: datetime) -> None:
-        """Write the finished hours' rollups and bring the shard's day rows up to ``now``."""
+        """Write the finished hours' rollups and bring the shard's day rows up to ``now``; once a
+        day, delete the rollups older than ``MONITOR_ROLLUP_DAYS``."""
+        new_day = self.days_from is not None and now.date() != self.days_from
         self.rollups.flush(before=hour_of(now))
         self.flush_days(now)
+        if new_day:
+            prune_rollups(in_shard(Check.objects.all(), self.shard), now)
 
     def flush_days(self, now: datetime) -> None:
         first = self.days_from or now.date()

@@ -32,6 +32,10 @@ def _institution_field(required: bool) -> forms.ChoiceField:
     return forms.ChoiceField(label=_("Institution"), required=required, choices=[("", _("Choose an institution"))])
 
 
+def _set_institutions(field: Any) -> None:
+    field.choices = [("", _("Choose an institution")), *selectors.institution_choices()]
+
+
 class ComplaintForm(PublicForm):
     about = forms.ChoiceField(
         label=_("What is the complaint about?"),
@@ -71,10 +75,10 @@ class ComplaintForm(PublicForm):
             del self.fields["institution"]
             self.fields["eservice"].initial = eservice.code
         else:
-            self.fields["institution"].choices = [("", _("Choose an institution")), *selectors.institution_choices()]
+            _set_institutions(self.fields["institution"])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.eservice_obj is not None:
             cleaned["eservice"] = self.eservice_obj
             return cleaned
@@ -106,7 +110,7 @@ class RequestForm(PublicForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["institution"].choices = [("", _("Choose an institution")), *selectors.institution_choices()]
+        _set_institutions(self.fields["institution"])
         self.fields["institution"].error_messages["required"] = _("Choose the institution you ask.")
 
     def clean_institution(self) -> Institution:

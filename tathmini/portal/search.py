@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -212,7 +213,7 @@ def matches(query_words: list[str]) -> list[Match]:
     return list(best.values())
 
 
-def ranked(found: list[Match], n_words: int, eservices: QuerySet[EService]) -> QuerySet[Posting]:
+def ranked(found: list[Match], n_words: int, eservices: QuerySet[EService]) -> QuerySet[Any]:
     """(eservice_id, covered, score) rows, best first: e-services matching more of the query's
     words first, then by the sum of field weight × match quality."""
     by_quality: dict[int, list[int]] = {}

@@ -90,7 +90,7 @@ def catalogue(query: str, raw_filters: dict[str, str], page_number: Any = 1) -> 
     rows: QuerySet[Any] = search.ranked(found, len(words), services) if found else search.Posting.objects.none()
     paginator = Paginator(rows, PAGE_SIZE)
     page = paginator.get_page(page_number)
-    ids = [row["eservice_id"] for row in page.object_list]
+    ids: list[int] = [row["eservice_id"] for row in page.object_list]  # type: ignore[index]
     by_id = EService.objects.select_related("institution").in_bulk(ids)
     return Catalogue(query, words, filters, page, [by_id[i] for i in ids if i in by_id], paginator.count, corrected)
 

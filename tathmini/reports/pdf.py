@@ -12,7 +12,6 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
-
 # WeasyPrint logs every layout step at INFO; a report's problems are warnings and above.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -28,4 +27,4 @@ def render_pdf(content: dict[str, Any]) -> bytes:
 
     html = render_html(content)
     # No base URL: the template holds everything inline, so nothing is fetched while rendering.
-    return weasyprint.HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return weasyprint.HTML(string=html).write_pdf()

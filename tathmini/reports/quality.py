@@ -57,6 +57,11 @@ def late_usage(period: P.Period, today: date | None = None) -> list[LateInstitut
     today = today or timezone.localdate()
     if today <= due_date(period):
         return []
+    return missing_usage(period)
+
+
+def missing_usage(period: P.Period) -> list[LateInstitution]:
+    """Institutions with e-services live at the period's end and no usage return starting in it."""
     reported = UsageReturn.objects.filter(
         eservice=OuterRef("pk"), period_start__gte=period.start, period_start__lte=period.end
     )
@@ -79,6 +84,11 @@ def late_workforce(period: P.Period, today: date | None = None) -> list[LateInst
     today = today or timezone.localdate()
     if today <= due_date(fy):
         return []
+    return missing_workforce(fy)
+
+
+def missing_workforce(fy: P.Period) -> list[LateInstitution]:
+    """Institutions active at the fiscal year's end without an ICT workforce return dated in it."""
     returned = WorkforceReturn.objects.filter(institution=OuterRef("pk"), as_of__gte=fy.start, as_of__lte=fy.end)
     institutions = (
         Institution.objects.filter(_active_on(fy.end)).annotate(returned=Exists(returned)).filter(returned=False)

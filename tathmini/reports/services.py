@@ -53,9 +53,7 @@ def validate_period(plan: Plan, kind: str, period: str) -> P.Period:
     wanted = "year" if kind == Report.Kind.ANNUAL else "quarter"
     if found.kind != wanted:
         raise ValidationError(
-            {
-                "period": _("An annual report covers a fiscal year (2014/15); a quarterly report a quarter (2014/15-Q2).")
-            }
+            {"period": _("An annual report covers a fiscal year (2014/15); a quarterly report a quarter (2014/15-Q2).")}
         )
     if not plan.fiscal_years.filter(code=found.fiscal_year.code).exists():
         raise ValidationError({"period": _("The plan does not cover %(period)s.") % {"period": found.code}})

@@ -142,7 +142,10 @@ def chart(chart: selectors.Chart, kind: str) -> dict[str, Any]:
     indicator = chart.indicator
     unit = indicator.unit
     cells = [_cell(c) for c in chart.cells]
-    x_labels = [c.period.code if kind == "year" else f"{c.period.code[2:4]}/{c.period.code[5:7]} Q{c.period.code[-1]}" for c in chart.cells]
+    x_labels = [
+        c.period.code if kind == "year" else f"{c.period.code[2:4]}/{c.period.code[5:7]} Q{c.period.code[-1]}"
+        for c in chart.cells
+    ]
     series = [
         charts.Series(_("Actual"), [c.actual for c in chart.cells], "solid", "#0b5e3c"),
         charts.Series(_("Target"), [c.target for c in chart.cells], "dashed", "#c58b00"),

@@ -258,7 +258,9 @@ def report_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The draft report is created; its numbers follow the data until you publish it."))
+            messages.success(
+                request, _("The draft report is created; its numbers follow the data until you publish it.")
+            )
             return redirect(report)
     return render(request, "reports/report_form.html", {"form": form, "plan": plan, "report": None})
 
@@ -287,8 +289,8 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reports/report_form.html", {"form": form, "plan": report.plan, "report": report})
 
 
-@require_POST
 @for_roles(Role.ME_OFFICER)
+@require_POST
 def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     try:
@@ -300,8 +302,8 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(report)
 
 
-@require_POST
 @for_roles(Role.ME_OFFICER)
+@require_POST
 def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     try:

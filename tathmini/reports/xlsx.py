@@ -86,7 +86,10 @@ def report_xlsx(content: dict[str, Any]) -> bytes:
             [
                 [content["plan"]["name"], ""],
                 [_("Report"), content["title"]],
-                [_("Period"), f"{content['period']['label']} ({content['period']['start']} – {content['period']['end']})"],
+                [
+                    _("Period"),
+                    f"{content['period']['label']} ({content['period']['start']} – {content['period']['end']})",
+                ],
                 [_("Data as of"), local_time(content["as_of"])],
                 [_("Achievements"), narrative["achievements"]],
                 [_("Challenges"), narrative["challenges"]],
@@ -133,7 +136,9 @@ def report_xlsx(content: dict[str, Any]) -> bytes:
         risks = wb.create_sheet(_("Challenges")[:31])
         rows = [[_("Code"), _("Challenge"), _("Status"), _("Risk score"), _("Mitigation"), _("Strategies")]]
         for c in content["challenges"]:
-            rows.append([c["code"], c["text"], c["status_label"], c["risk"], c["mitigation"], ", ".join(c["strategies"])])
+            rows.append(
+                [c["code"], c["text"], c["status_label"], c["risk"], c["mitigation"], ", ".join(c["strategies"])]
+            )
         _rows(risks, rows)
         return _save(wb)
 

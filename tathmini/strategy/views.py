@@ -12,7 +12,9 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from tathmini.core.access import public
+from tathmini.measure.ratings import Rating
 from tathmini.measure.views import indicator_section
+from tathmini.reports.selectors import map_ratings
 from tathmini.strategy import models as m
 from tathmini.strategy import selectors
 from tathmini.strategy.plan_io import export_plan
@@ -35,12 +37,19 @@ def current_map(request: HttpRequest) -> HttpResponse:
 def strategy_map(request: HttpRequest, plan: str) -> HttpResponse:
     p = selectors.plan_or_404(plan)
     alignment = list(p.alignment.all())
+    # The map is coloured by each indicator's rating in the latest fiscal year that has values.
+    rating_year, cells = map_ratings(p)
+    ratings = {
+        pk: {"rating": c.assessment.rating, "label": Rating(c.assessment.rating).label} for pk, c in cells.items()
+    }
     return render(
         request,
         "strategy/map.html",
         {
             "plan": p,
             "objectives": selectors.objectives_tree(p),
+            "rating_year": rating_year,
+            "ratings": ratings,
             "values": p.values.all(),
             "mandates": p.mandates.all(),
             "clients": p.clients.all(),
