@@ -166,8 +166,9 @@ def search(scale: float, n_queries: int, seed: int) -> None:
 
     client = Client()
     translation.activate("sw")
-    for _ in range(20):  # warm caches and connections
+    for _ in range(20):  # warm caches, compiled templates and connections
         selectors.catalogue(kinds["one word"]()[0], {})
+        client.get("/huduma/", {"q": kinds["two words"]()[0]})
     print(
         f"{'query kind':<28} {'n':>4} {'selector p50':>13} {'p95':>8} {'max':>8}   "
         f"{'page p50':>9} {'p95':>8} {'hits p50':>9}"

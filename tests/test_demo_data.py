@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Model, Q, QuerySet
 
 from tathmini.core import demo_records
 from tathmini.core.demo_records import EAT, add_working_days, load_demo_records
@@ -224,7 +224,7 @@ def test_records_keep_their_rules(demo_loaded: dict[str, int]) -> None:
 
 
 def _delete_demo_records() -> None:
-    for model in (
+    models: list[type[Model]] = [
         SurveyAnswer,
         SurveyResponse,
         SurveyQuestion,
@@ -236,10 +236,7 @@ def _delete_demo_records() -> None:
         Revenue,
         BudgetLine,
         Engagement,
-    ):
-        model._default_manager.all().delete()
-    ComplianceAssessment.standards.through._default_manager.all().delete()
-    for model in (
+        ComplianceAssessment.standards.through,
         ComplianceAssessment,
         Standard,
         Initiative,
@@ -249,7 +246,8 @@ def _delete_demo_records() -> None:
         ResourceSubscription,
         SharedResource,
         FocalPerson,
-    ):
+    ]
+    for model in models:
         model._default_manager.all().delete()
     # The demo focal person's institution belongs to the demo users and stays, as in a fresh
     # database after bootstrap.

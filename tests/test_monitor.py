@@ -377,6 +377,9 @@ def test_sync_monitors_live_services_with_an_address_and_stops_retired_ones(db: 
         code="sync-retired", url="https://b.go.tz/", launched_on=date(2013, 1, 1), retired_on=date(2014, 3, 3), **common
     )
     EService.objects.create(code="sync-no-url", url="", launched_on=date(2013, 1, 1), **common)
+    EService.objects.create(
+        code="sync-demo", url="https://demo.example.go.tz/", launched_on=date(2013, 1, 1), illustrative=True, **common
+    )  # demonstration data: a made-up address
     result = services.sync_checks(T0)
     assert result.created == 1
     check = Check.objects.get(eservice=live)

@@ -97,7 +97,8 @@ class SyncResult:
 
 
 def sync_checks(now: datetime, shard: Shard = ALL) -> SyncResult:
-    """One check per live e-service with an address (KPI-DEFINITIONS: *live e-service*).
+    """One check per live e-service with an address (KPI-DEFINITIONS: *live e-service*), except
+    the illustrative (demonstration) ones.
 
     New checks are spread over their first interval by shard key, so thousands of new services do
     not all fall due in the same second; an e-service that is retired or loses its address stops
@@ -105,11 +106,9 @@ def sync_checks(now: datetime, shard: Shard = ALL) -> SyncResult:
     """
     i, n = shard
     today = now.astimezone(UTC).date()
-    live = {
-        pk: url
-        for pk, url in EService.objects.live_on(today).exclude(url="").values_list("pk", "url")
-        if shard_key_of(pk) % n == i
-    }
+    # Demonstration e-services are never probed: their addresses are made up.
+    candidates = EService.objects.live_on(today).exclude(url="").filter(illustrative=False)
+    live = {pk: url for pk, url in candidates.values_list("pk", "url") if shard_key_of(pk) % n == i}
     result = SyncResult()
     existing = in_shard(Check.objects.all(), shard).values_list("pk", "eservice_id", "url", "active")
     known = set()
@@ -288,7 +287,7 @@ def _write_results(checks: list[Check]) -> None:
     if not checks:
         return
     table = connection.ops.quote_name(Check._meta.db_table)
-    columns = ", ".join(f"{connection.ops.quote_name(Check._meta.get_field(f).column)} = %s" for f in RESULT_FIELDS)
+    columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in RESULT_FIELDS)  # plain columns
     adapt = connection.ops.adapt_datetimefield_value
     params = [
         [

@@ -55,12 +55,11 @@ class IndexState(models.Model):
     """How far the index has followed the audit trail, and what it holds (one row)."""
 
     audit_watermark = models.BigIntegerField(default=0)  # last AuditEvent pk applied
-    eservice_count = models.PositiveIntegerField(default=0)
     max_eservice_pk = models.BigIntegerField(default=0)
     built_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"audit {self.audit_watermark}, {self.eservice_count} e-services"
+        return f"audit {self.audit_watermark}, e-services up to {self.max_eservice_pk}"
 
 
 # --- Surveys --------------------------------------------------------------------------------------

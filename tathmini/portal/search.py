@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from tathmini.core.models import AuditEvent
@@ -31,9 +30,10 @@ from tathmini.portal.models import IndexState, Posting, Word, WordGram
 from tathmini.registry.models import EService, Institution
 
 # Where a word was found, and what that is worth.
+# Codes are not indexed: people do not search by them, and a unique code per service would fill the
+# vocabulary with words that match nothing else.
 WEIGHTS = (
     (("name_sw", "name_en"), 10),
-    (("code",), 3),
     (("description_sw", "description_en", "how_to_sw", "how_to_en"), 2),
 )
 INSTITUTION_WEIGHT = 4
@@ -48,7 +48,6 @@ def postings_of(eservice: EService) -> dict[str, int]:
     parts: list[tuple[str, int]] = [(getattr(eservice, f), w) for fields, w in WEIGHTS for f in fields]
     institution = eservice.institution
     parts += [(institution.name_sw, INSTITUTION_WEIGHT), (institution.name_en, INSTITUTION_WEIGHT)]
-    parts.append((institution.code, INSTITUTION_WEIGHT))
     for source, weight in parts:
         for word in text.words(source):
             out[word] = max(out.get(word, 0), weight)
@@ -106,56 +105,44 @@ def rebuild() -> int:
         Posting.objects.all().delete()
         IndexState.objects.all().delete()
         watermark = AuditEvent.objects.aggregate(m=Max("pk"))["m"] or 0
-        figures = EService.objects.aggregate(n=Count("pk"), m=Max("pk"))
         pks = list(EService.objects.values_list("pk", flat=True))
         count = index_eservices(pks)
         IndexState.objects.create(
-            pk=1,
-            audit_watermark=watermark,
-            eservice_count=figures["n"],
-            max_eservice_pk=figures["m"] or 0,
-            built_at=timezone.now(),
+            pk=1, audit_watermark=watermark, max_eservice_pk=max(pks, default=0), built_at=timezone.now()
         )
     return count
 
 
 def refresh() -> int:
     """Bring the index up to date with the writes since it was last refreshed; returns how many
-    e-services were re-indexed. Cheap when nothing changed: three small queries."""
+    e-services were re-indexed. Cheap when nothing changed: three indexed look-ups."""
     state = IndexState.objects.filter(pk=1).first()
     if state is None:
         return rebuild()
     es_ct, inst_ct = _content_types()
     events = list(
         AuditEvent.objects.filter(pk__gt=state.audit_watermark, content_type_id__in=(es_ct, inst_ct)).values_list(
-            "pk", "content_type_id", "object_id", "action"
+            "pk", "content_type_id", "object_id"
         )
     )
-    figures = EService.objects.aggregate(n=Count("pk"), m=Max("pk"))
-    count, top = figures["n"], figures["m"] or 0
-    if not events and count == state.eservice_count and top == state.max_eservice_pk:
+    # Rows added without the audit trail (a bulk load) have higher ids; rows deleted take their
+    # postings with them (the foreign key cascades).
+    top = EService.objects.aggregate(m=Max("pk"))["m"] or 0
+    if not events and top <= state.max_eservice_pk:
         return 0
     with transaction.atomic():
-        watermark = max([state.audit_watermark, *(event[0] for event in events)])
+        watermark = max([state.audit_watermark, *(pk for pk, _ct, _obj in events)])
         # Claim the work: a second process that read the same state finds it changed and leaves it.
         claimed = IndexState.objects.filter(
-            pk=1,
-            audit_watermark=state.audit_watermark,
-            eservice_count=state.eservice_count,
-            max_eservice_pk=state.max_eservice_pk,
-        ).update(audit_watermark=watermark, eservice_count=count, max_eservice_pk=top, built_at=timezone.now())
+            pk=1, audit_watermark=state.audit_watermark, max_eservice_pk=state.max_eservice_pk
+        ).update(audit_watermark=watermark, max_eservice_pk=max(top, state.max_eservice_pk), built_at=timezone.now())
         if not claimed:
             return 0
-        touched = {int(obj) for _, ct, obj, _ in events if ct == es_ct and obj.isdigit()}
-        deleted = {int(obj) for _, ct, obj, action in events if ct == es_ct and action == "delete" and obj.isdigit()}
-        institutions = {int(obj) for _, ct, obj, _ in events if ct == inst_ct and obj.isdigit()}
+        touched = {int(obj) for _pk, ct, obj in events if ct == es_ct and obj.isdigit()}
+        institutions = {int(obj) for _pk, ct, obj in events if ct == inst_ct and obj.isdigit()}
         if institutions:
             touched |= set(EService.objects.filter(institution_id__in=institutions).values_list("pk", flat=True))
-        added = set(EService.objects.filter(pk__gt=state.max_eservice_pk).values_list("pk", flat=True))
-        touched |= added
-        if count != state.eservice_count + len(added) - len(deleted - added):
-            # Rows loaded or removed in bulk without the audit trail: nothing says which, so all.
-            touched = set(EService.objects.values_list("pk", flat=True))
+        touched |= set(EService.objects.filter(pk__gt=state.max_eservice_pk).values_list("pk", flat=True))
         return index_eservices(touched)
 
 
@@ -169,29 +156,31 @@ class Match:
 
 
 def candidates(query_word: str) -> list[tuple[int, str]]:
-    """Words of the vocabulary that may match: itself, words it starts, and words sharing enough
-    trigrams to be within the allowed edits (checked afterwards)."""
-    edits = text.allowed_edits(query_word)
+    """Words of the vocabulary that may match: itself and the words it begins; when the word itself
+    is not in the vocabulary (a misspelling), also the words sharing enough trigrams to be within
+    the allowed edits (checked afterwards)."""
     condition = Q(text=query_word)
     if len(query_word) >= 3:
         condition |= Q(text__startswith=query_word)
-    if edits:
-        grams = text.grams(query_word)
-        # An edit changes at most three of a word's trigrams.
-        needed = max(1, len(grams) - 3 * edits)
-        near = (
-            WordGram.objects.filter(
-                gram__in=grams,
-                word__length__gte=len(query_word) - edits,
-                word__length__lte=len(query_word) + edits,
-            )
-            .values("word_id")
-            .annotate(n=Count("pk"))
-            .filter(n__gte=needed)
-            .values("word_id")
+    found = list(Word.objects.filter(condition).values_list("pk", "text")[:100])
+    edits = text.allowed_edits(query_word)
+    if not edits or any(word == query_word for _, word in found):
+        return found
+    grams = text.grams(query_word)
+    # An edit changes at most three of a word's trigrams.
+    needed = max(1, len(grams) - 3 * edits)
+    near = (
+        WordGram.objects.filter(
+            gram__in=grams,
+            word__length__gte=len(query_word) - edits,
+            word__length__lte=len(query_word) + edits,
         )
-        condition |= Q(pk__in=near)
-    return list(Word.objects.filter(condition).values_list("pk", "text")[:200])
+        .values("word_id", "word__text")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=needed)
+        .values_list("word_id", "word__text")
+    )
+    return found + list(near[:200])
 
 
 def matches(query_words: list[str]) -> list[Match]:
@@ -213,33 +202,44 @@ def matches(query_words: list[str]) -> list[Match]:
     return list(best.values())
 
 
-def ranked(found: list[Match], n_words: int, eservices: QuerySet[EService]) -> QuerySet[Any]:
-    """(eservice_id, covered, score) rows, best first: e-services matching more of the query's
-    words first, then by the sum of field weight × match quality."""
-    by_quality: dict[int, list[int]] = {}
-    by_word: dict[int, list[int]] = {}
+def ranked(found: list[Match], services: Q) -> list[int]:
+    """The ids of the e-services matching, best first: those matching more of the query's words
+    first, then by the sum of field weight × match quality, then the older record. One GROUP BY
+    gives each e-service's best score per query word; the ordering is done here, so the count and
+    the page come from the same single pass."""
+    by_word: dict[int, list[Match]] = {}
     for m in found:
-        by_quality.setdefault(m.quality, []).append(m.word_id)
-        by_word.setdefault(m.query_index, []).append(m.word_id)
-    quality = Case(
-        *(When(word_id__in=ids, then=Value(q)) for q, ids in sorted(by_quality.items())),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    covered = sum(
-        (
-            Max(Case(When(word_id__in=ids, then=Value(1)), default=Value(0), output_field=IntegerField()))
-            for ids in by_word.values()
-        ),
-        start=Value(0, output_field=IntegerField()),
-    )
-    return (
-        Posting.objects.filter(word_id__in=[m.word_id for m in found], eservice__in=eservices)
+        by_word.setdefault(m.query_index, []).append(m)
+    columns = {
+        f"w{i}": Max(
+            Case(
+                *(When(word_id=m.word_id, then=F("weight") * m.quality) for m in group),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        for i, group in by_word.items()
+    }
+    rows = (
+        Posting.objects.filter(services, word_id__in=[m.word_id for m in found])
         .values("eservice_id")
-        .annotate(covered=covered, score=Sum(F("weight") * quality, output_field=IntegerField()))
-        .order_by("-covered", "-score", "eservice_id")
+        .annotate(**columns)
+        .values_list("eservice_id", *columns)
     )
+    scored = []
+    for eservice_id, *per_word in rows:
+        covered = sum(1 for v in per_word if v)
+        scored.append((-covered, -sum(v or 0 for v in per_word), eservice_id))
+    scored.sort()
+    return [eservice_id for _, _, eservice_id in scored]
 
 
 def live_eservices(day: date) -> QuerySet[EService]:
     return EService.objects.live_on(day)
+
+
+def live_q(day: date, prefix: str = "") -> Q:
+    """``EService.objects.live_on`` as a condition, for the postings joined to their e-service."""
+    return Q(**{f"{prefix}launched_on__lte": day}) & (
+        Q(**{f"{prefix}retired_on__isnull": True}) | Q(**{f"{prefix}retired_on__gt": day})
+    )

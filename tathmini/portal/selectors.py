@@ -35,16 +35,6 @@ class Catalogue:
     corrected: list[str] = field(default_factory=list)  # vocabulary words a misspelling matched
 
 
-def channel_filter(channel: str) -> Q:
-    # channels is a comma-separated list; match the whole value, not a part of another one.
-    return (
-        Q(channels=channel)
-        | Q(channels__startswith=f"{channel},")
-        | Q(channels__endswith=f",{channel}")
-        | Q(channels__contains=f",{channel},")
-    )
-
-
 def clean_filters(raw: dict[str, str]) -> dict[str, str]:
     """The filters a query string asks for, dropping values that are not choices."""
     out = {}
@@ -58,15 +48,23 @@ def clean_filters(raw: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def filtered_services(filters: dict[str, str], day: date) -> QuerySet[EService]:
-    qs = search.live_eservices(day)
+def services_q(filters: dict[str, str], day: date, prefix: str = "") -> Q:
+    """Live e-services passing the filters, as a condition on EService (or, with ``prefix``
+    "eservice__", on the rows joined to one)."""
+    q = search.live_q(day, prefix)
     if "life_event" in filters:
-        qs = qs.filter(life_event=filters["life_event"])
+        q &= Q(**{f"{prefix}life_event": filters["life_event"]})
     if "channel" in filters:
-        qs = qs.filter(channel_filter(filters["channel"]))
+        channel = filters["channel"]
+        q &= (
+            Q(**{f"{prefix}channels": channel})
+            | Q(**{f"{prefix}channels__startswith": f"{channel},"})
+            | Q(**{f"{prefix}channels__endswith": f",{channel}"})
+            | Q(**{f"{prefix}channels__contains": f",{channel},"})
+        )
     if "institution" in filters:
-        qs = qs.filter(institution__code=filters["institution"])
-    return qs
+        q &= Q(**{f"{prefix}institution__code": filters["institution"]})
+    return q
 
 
 def name_order() -> str:
@@ -78,19 +76,19 @@ def catalogue(query: str, raw_filters: dict[str, str], page_number: Any = 1) -> 
     day = clock.today()
     filters = clean_filters(raw_filters)
     words = text.query_words(query)
-    services = filtered_services(filters, day)
     corrected: list[str] = []
     if not words:
-        paginator = Paginator(services.select_related("institution").order_by(name_order(), "pk"), PAGE_SIZE)
+        services = EService.objects.filter(services_q(filters, day)).select_related("institution")
+        paginator = Paginator(services.order_by(name_order(), "pk"), PAGE_SIZE)
         page = paginator.get_page(page_number)
         return Catalogue(query, words, filters, page, list(page.object_list), paginator.count)
     search.refresh()
     found = search.matches(words)
     corrected = sorted({m.word for m in found if m.quality < search.PREFIX})
-    rows: QuerySet[Any] = search.ranked(found, len(words), services) if found else search.Posting.objects.none()
-    paginator = Paginator(rows, PAGE_SIZE)
+    # channels is a comma-separated list: the filter matches the whole value, not part of another.
+    paginator = Paginator(search.ranked(found, services_q(filters, day, "eservice__")) if found else [], PAGE_SIZE)
     page = paginator.get_page(page_number)
-    ids: list[int] = [row["eservice_id"] for row in page.object_list]  # type: ignore[index]
+    ids: list[int] = list(page.object_list)
     by_id = EService.objects.select_related("institution").in_bulk(ids)
     return Catalogue(query, words, filters, page, [by_id[i] for i in ids if i in by_id], paginator.count, corrected)
 
