@@ -267,8 +267,11 @@ def test_same_seed_same_rows_other_seed_other_rows_and_replace() -> None:
         run("--seed", "7")
     assert digest() == first  # the refused run wrote nothing
 
+    highest = max(generated("eservices").values_list("pk", flat=True))
     output = run("--seed", "8", "--replace")
     assert "deleted" in output
+    # Ids are never reused, so what follows a table by its highest id sees the new rows.
+    assert min(generated("eservices").values_list("pk", flat=True)) > highest
     assert {key: generated(key).count() for key in EXPECTED_AT_0_001} == EXPECTED_AT_0_001
     assert digest() != first
 

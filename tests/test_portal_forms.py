@@ -183,10 +183,22 @@ def test_a_bad_or_unknown_reference_is_explained(place: dict[str, Any]) -> None:
 
 
 def test_guessing_references_is_rate_limited(place: dict[str, Any], settings: Any) -> None:
+    Client().post(reverse("portal:complaint_new"), _complaint())
+    real = Complaint.objects.get().reference
     settings.PORTAL_RATE_LIMIT = "3/hour"
     client = Client(REMOTE_ADDR="10.3.3.3")
-    codes = [client.get(reverse("portal:track"), {"reference": f"MAL-2222-222{n}"}).status_code for n in range(2, 6)]
-    assert codes == [404, 404, 404, 429]
+    # A number that exists does not count; each miss does, on the form and on the pages alike.
+    assert client.get(reverse("portal:track"), {"reference": real}).status_code == 302
+    assert client.get(reverse("portal:track"), {"reference": "MAL-2222-2222"}).status_code == 404
+    assert client.get(reverse("portal:complaint", args=["MAL-2222-2223"])).status_code == 404
+    assert client.get(reverse("portal:request", args=["OMB-2222-2224"])).status_code == 404
+    refused = [
+        client.get(reverse("portal:track"), {"reference": real}),
+        client.get(reverse("portal:complaint", args=[real])),
+        client.get(reverse("portal:request", args=["OMB-2222-2225"])),
+    ]
+    assert [r.status_code for r in refused] == [429, 429, 429]
+    assert Client(REMOTE_ADDR="10.3.3.4").get(reverse("portal:complaint", args=[real])).status_code == 200
 
 
 # --- Surveys -------------------------------------------------------------------------------------

@@ -1098,6 +1098,8 @@ POSITIONS: dict[str, list[tuple[str, int]]] = {
 # The Agency's budget, TZS, per fiscal year, and the share spent on shared resources (K07).
 BUDGET_TOTALS = [14_200_000_000, 16_800_000_000, 19_500_000_000, 23_100_000_000, 27_400_000_000]
 SHARED_RESOURCE_SHARE = [0.12, 0.16, 0.20, 0.24, 0.28]
+# The Treasury's subvention as a share of the budget falls as the Agency earns more itself (K15).
+SUBVENTION_SHARE = [0.85, 0.8, 0.75, 0.7, 0.65]
 # code, category, org unit, description, share of the year's non-shared-resource budget
 BUDGET_LINES: list[tuple[str, str, str, str, float]] = [
     ("PE-01", "personnel", "huduma", "Mishahara – Idara ya Huduma za Serikali Mtandao", 0.14),
@@ -1673,7 +1675,7 @@ class _Loader:
                 receipt(
                     q.start + timedelta(days=rng.randint(5, 25)),
                     Revenue.Source.SUBVENTION,
-                    BUDGET_TOTALS[yi] * 0.22 * rng.uniform(0.9, 1.05),
+                    BUDGET_TOTALS[yi] * SUBVENTION_SHARE[yi] / 4 * rng.uniform(0.95, 1.05),
                     treasury,
                     "Ruzuku ya Serikali",
                 )
@@ -1682,7 +1684,7 @@ class _Loader:
                     receipt(
                         random_day(rng, m.start, m.end),
                         Revenue.Source.ADVISORY,
-                        rng.uniform(1, 12) * 1_000_000,
+                        rng.uniform(5, 45) * 1_000_000,
                         rng.choice(payers).obj,
                         "Ada ya huduma za ushauri",
                     )

@@ -9,8 +9,8 @@ so generated rows never clash with the demo data and ``--replace`` can find and 
 
 Rows are built as plain tuples in chunks and written with the database's bulk path: ``COPY`` on
 PostgreSQL, ``executemany`` of one prepared INSERT on SQLite (``docs/benchmarks.md`` compares them
-with ``bulk_create``). Primary keys are assigned here, from the table's current maximum, so child
-rows can point at their parents without reading anything back; the generator therefore assumes
+with ``bulk_create``). Primary keys are assigned here, past the highest id each table gave out, so
+child rows can point at their parents without reading anything back; the generator therefore assumes
 nobody else writes to these tables while it runs. No audit events are written: this is benchmark
 input that no person entered, and an audit row per generated record would double what is measured.
 """
@@ -389,8 +389,22 @@ class Generator:
         return range(self.base[key], self.base[key] + self.counts[key])
 
     def _next_id(self, model: type[models.Model]) -> int:
-        top = model._default_manager.using(self.using).aggregate(top=models.Max("pk"))["top"]
-        return (top or 0) + 1
+        """Past the highest id the table ever gave out, not only the highest there now: ids are
+        never reused, so anything that follows a table by its highest id (the portal's search
+        index) also sees the rows written after a --replace."""
+        top = model._default_manager.using(self.using).aggregate(top=models.Max("pk"))["top"] or 0
+        connection = connections[self.using]
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            elif connection.vendor == "postgresql":
+                column = model._meta.pk.column or "id"
+                cursor.execute("SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, %s))", [table, column])
+            else:
+                return top + 1
+            row = cursor.fetchone()
+        return max(top, (row[0] if row and row[0] is not None else 0)) + 1
 
     def run(self, report: Callable[[TableResult], None] | None = None) -> list[TableResult]:
         for key, (model, _fields) in TABLES.items():

@@ -70,6 +70,18 @@ def hit(request: HttpRequest, scope: str) -> bool:
     return count <= rate.count
 
 
+def over(request: HttpRequest, scope: str) -> bool:
+    """Whether this client has used up its posts to this form in the current window (not counting)."""
+    rate = parse_rate(settings.PORTAL_RATE_LIMIT)
+    start = _window_start(clock.now(), rate.seconds)
+    count = (
+        RateBucket.objects.filter(key=client_key(request, scope), window_start__gte=start)
+        .values_list("count", flat=True)
+        .first()
+    )
+    return (count or 0) >= rate.count
+
+
 def forget_older_than(days: int = 2) -> int:
     """Drop buckets of windows long gone (``manage.py portal_index`` calls it)."""
     cutoff = clock.now() - timedelta(days=days)

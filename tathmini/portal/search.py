@@ -10,7 +10,8 @@ and PostgreSQL alike (docs/benchmarks.md, "Public portal").
 The index follows the audit trail: every write of an e-service or institution through the records
 write path leaves an AuditEvent, and ``refresh`` re-indexes the e-services behind the events after
 its watermark. Rows loaded in bulk without the trail (the synthetic data set) are caught by the
-count and highest id of the e-services; ``manage.py portal_index`` rebuilds the whole index.
+highest id of the e-services, and deleted rows take their postings with them (the foreign key
+cascades); ``manage.py portal_index`` rebuilds the whole index.
 """
 
 from __future__ import annotations

@@ -80,17 +80,17 @@ def catalogue(query: str, raw_filters: dict[str, str], page_number: Any = 1) -> 
     if not words:
         services = EService.objects.filter(services_q(filters, day)).select_related("institution")
         paginator = Paginator(services.order_by(name_order(), "pk"), PAGE_SIZE)
-        page = paginator.get_page(page_number)
-        return Catalogue(query, words, filters, page, list(page.object_list), paginator.count)
+        listed = paginator.get_page(page_number)
+        return Catalogue(query, words, filters, listed, list(listed.object_list), paginator.count)
     search.refresh()
     found = search.matches(words)
     corrected = sorted({m.word for m in found if m.quality < search.PREFIX})
-    # channels is a comma-separated list: the filter matches the whole value, not part of another.
-    paginator = Paginator(search.ranked(found, services_q(filters, day, "eservice__")) if found else [], PAGE_SIZE)
-    page = paginator.get_page(page_number)
-    ids: list[int] = list(page.object_list)
+    ranked: list[int] = search.ranked(found, services_q(filters, day, "eservice__")) if found else []
+    ranked_pages: Paginator[int] = Paginator(ranked, PAGE_SIZE)
+    page = ranked_pages.get_page(page_number)
+    ids = list(page.object_list)
     by_id = EService.objects.select_related("institution").in_bulk(ids)
-    return Catalogue(query, words, filters, page, [by_id[i] for i in ids if i in by_id], paginator.count, corrected)
+    return Catalogue(query, words, filters, page, [by_id[i] for i in ids if i in by_id], ranked_pages.count, corrected)
 
 
 def facet_choices() -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib import messages
@@ -158,11 +158,26 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/complaint_form.html", context, status=400 if form.errors else 200)
 
 
+def _lookup_refused(request: HttpRequest) -> HttpResponse | None:
+    """Guessing reference numbers is slowed down like posting a form: each miss counts, and past
+    the rate a client is refused before anything is looked up."""
+    if ratelimit.over(request, "track"):
+        return render(request, "portal/track.html", {"form": forms.TrackForm(), "refused": "rate"}, status=429)
+    return None
+
+
+def _missed(request: HttpRequest) -> NoReturn:
+    ratelimit.hit(request, "track")
+    raise Http404
+
+
 @public
 def complaint(request: HttpRequest, reference: str) -> HttpResponse:
+    if refused := _lookup_refused(request):
+        return refused
     tracked = selectors.complaint_public(selectors.normalise_reference(reference))
     if tracked is None:
-        raise Http404
+        _missed(request)
     just_filed = request.session.pop("filed", None) == tracked.complaint.reference
     return render(request, "portal/complaint.html", {"tracked": tracked, "just_filed": just_filed})
 
@@ -186,9 +201,11 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @public
 def information_request(request: HttpRequest, reference: str) -> HttpResponse:
+    if refused := _lookup_refused(request):
+        return refused
     tracked = selectors.request_public(selectors.normalise_reference(reference))
     if tracked is None:
-        raise Http404
+        _missed(request)
     just_filed = request.session.pop("filed", None) == tracked.request.reference
     return render(request, "portal/request.html", {"tracked": tracked, "just_filed": just_filed})
 
@@ -199,8 +216,7 @@ def track(request: HttpRequest) -> HttpResponse:
     form = forms.TrackForm(request.GET or None)
     context: dict[str, Any] = {"form": form}
     if form.is_bound:
-        # Guessing numbers is slowed down like posting a form.
-        if not ratelimit.hit(request, "track"):
+        if ratelimit.over(request, "track"):
             context["refused"] = "rate"
             return render(request, "portal/track.html", context, status=429)
         if form.is_valid():
@@ -209,6 +225,7 @@ def track(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:complaint", reference=reference)
             if reference.startswith("OMB-") and InformationRequest.objects.filter(reference=reference).exists():
                 return redirect("portal:request", reference=reference)
+            ratelimit.hit(request, "track")
             context["not_found"] = reference
             return render(request, "portal/track.html", context, status=404)
         return render(request, "portal/track.html", context, status=400)
