@@ -459,7 +459,7 @@ def parse_plan(text: str, filename: str = "<plan>", org_unit_codes: set[str] | N
     from tathmini.measure import definitions  # the plan file carries the engine's definitions
 
     indicator_codes = {i["code"] for i in S["indicators"] if i["code"]}
-    raw_indicators = p.get("indicators")
+    raw_indicators = p.get("indicators") or []
     for index, item in enumerate(S["indicators"]):
         if item["definition"] is None:
             continue
