@@ -230,7 +230,6 @@ SAMPLE_KWARGS.update(
 NOT_A_PAGE |= {"portal:desk_complaint", "portal:desk_request"}
 
 
-
 def _sample_report() -> dict[str, Any]:
     # A draft annual report: every staff persona reads it; the M&E officer edits it.
     from tathmini.reports.models import Report
@@ -253,6 +252,7 @@ SAMPLE_KWARGS.update(
 )
 # Publish and delete answer only to POST; the sample report is a draft, so its public pages are 404.
 NOT_A_PAGE |= {"reports:publish", "reports:delete", "reports:public", "reports:public_pdf"}
+
 
 def walk(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, Any]]:
     for entry in resolver.url_patterns:

@@ -33,6 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 USAGE = types.get("usage-returns")
 
 
+@pytest.fixture(autouse=True)
+def _english_messages() -> Any:
+    """The reports' reasons are translated; these tests read the English ones."""
+    with translation.override("en"):
+        yield
+
+
 def csv_file(rows: list[list[Any]], delimiter: str = ",") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)

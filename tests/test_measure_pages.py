@@ -21,6 +21,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from tathmini.core.demo_records import load_demo_records
@@ -170,6 +171,7 @@ def _page(client: Any, query: str = "") -> str:
 
 
 # --- numbers ----------------------------------------------------------------------------------------
+@translation.override("en")  # the unit words are translated; these are the English ones
 def test_values_are_written_in_their_unit() -> None:
     assert format_value(Decimal("12.34"), "percent") == "12.3%"
     assert format_value(Decimal("1234567.8"), "currency") == "TZS 1,234,568"

@@ -51,15 +51,28 @@ def actor_label(actor: Any) -> str:
 
 
 def event(
-    action: str, instance: models.Model, *, actor: Any, channel: str, changes: dict[str, Any], batch: str = "",
+    action: str,
+    instance: models.Model,
+    *,
+    actor: Any,
+    channel: str,
+    changes: dict[str, Any],
+    batch: str = "",
     at: datetime | None = None,
 ) -> AuditEvent:
     """An unsaved event (``bulk_create`` them for imports)."""
     user = actor if getattr(actor, "_meta", None) is not None and actor._meta.label == "accounts.User" else None
     return AuditEvent(
-        at=at or timezone.now(), actor=user, actor_label=actor_label(actor), channel=channel, action=action,
-        content_type=ContentType.objects.get_for_model(type(instance)), object_id=str(instance.pk),
-        object_repr=str(instance)[:300], changes=changes, batch=batch,
+        at=at or timezone.now(),
+        actor=user,
+        actor_label=actor_label(actor),
+        channel=channel,
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:300],
+        changes=changes,
+        batch=batch,
     )
 
 

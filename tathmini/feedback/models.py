@@ -58,11 +58,19 @@ class Complaint(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
     about = models.CharField(_("about"), max_length=20, choices=About.choices)
     institution = models.ForeignKey(
-        "registry.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="complaints",
+        "registry.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
         verbose_name=_("institution"),
     )
     eservice = models.ForeignKey(
-        "registry.EService", on_delete=models.PROTECT, null=True, blank=True, related_name="complaints",
+        "registry.EService",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
         verbose_name=_("e-service"),
     )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -114,6 +122,9 @@ class ComplaintUpdate(models.Model):
         verbose_name_plural = _("complaint updates")
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.at:%Y-%m-%d %H:%M} {self.status}"
+
 
 class InformationRequest(models.Model):
     class Status(models.TextChoices):
@@ -124,7 +135,9 @@ class InformationRequest(models.Model):
 
     reference = models.CharField(_("reference number"), max_length=20, unique=True)
     institution = models.ForeignKey(
-        "registry.Institution", on_delete=models.PROTECT, related_name="information_requests",
+        "registry.Institution",
+        on_delete=models.PROTECT,
+        related_name="information_requests",
         verbose_name=_("institution"),
     )
     subject = models.CharField(_("subject"), max_length=200)
@@ -207,12 +220,18 @@ class SurveyResponse(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"))
     respondent = models.CharField(_("respondent"), max_length=20, choices=Respondent.choices)
     institution = models.ForeignKey(
-        "registry.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="survey_responses",
+        "registry.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
         verbose_name=_("respondent institution"),
     )
     # The mean of the answers, kept with the response so indicators can filter on it in SQL.
     score = models.DecimalField(
-        _("score (mean, 1–5)"), max_digits=4, decimal_places=3,
+        _("score (mean, 1–5)"),
+        max_digits=4,
+        decimal_places=3,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     comment = models.TextField(_("comment"), blank=True)
@@ -239,3 +258,6 @@ class SurveyAnswer(models.Model):
             models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question"),
             models.CheckConstraint(condition=Q(value__gte=1, value__lte=5), name="answer_likert_1_5"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.value}"

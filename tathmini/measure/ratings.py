@@ -74,7 +74,10 @@ def validate_rules(rules: Any, path: str = "rating") -> list[tuple[str, str]]:
                         problems.append((f"{p}.if.{measure}.{op}", gettext("must be a number")))
     if rules and isinstance(rules[-1], dict) and "if" in rules[-1]:
         problems.append(
-            (f"{path}[{len(rules) - 1}]", gettext("the last rule must have no condition (leave out if), so every value gets a rating"))
+            (
+                f"{path}[{len(rules) - 1}]",
+                gettext("the last rule must have no condition (leave out if), so every value gets a rating"),
+            )
         )
     return problems
 

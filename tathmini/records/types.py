@@ -87,7 +87,9 @@ class RecordType:
         if Role.AGENCY_OFFICER in user.roles and user.agency_function in self.editor_functions:
             return True
         return (
-            self.focal_edits and self.scope is not None and Role.FOCAL_PERSON in user.roles
+            self.focal_edits
+            and self.scope is not None
+            and Role.FOCAL_PERSON in user.roles
             and user.institution_id is not None
         )
 

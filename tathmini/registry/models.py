@@ -367,7 +367,10 @@ class ComplianceAssessment(models.Model):
         _("score (0–100)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     pass_mark = models.DecimalField(
-        _("pass mark"), max_digits=5, decimal_places=2, default=70,
+        _("pass mark"),
+        max_digits=5,
+        decimal_places=2,
+        default=70,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     findings = models.TextField(_("findings"), blank=True)
@@ -376,9 +379,7 @@ class ComplianceAssessment(models.Model):
         verbose_name = _("compliance assessment")
         verbose_name_plural = _("compliance assessments")
         ordering = ["institution__code", "-assessed_on"]
-        constraints = [
-            models.UniqueConstraint(fields=["institution", "assessed_on"], name="assessment_natural_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["institution", "assessed_on"], name="assessment_natural_key")]
 
     def __str__(self) -> str:
         return f"{self.institution.code} {self.assessed_on}"

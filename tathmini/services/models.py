@@ -48,11 +48,19 @@ class Engagement(models.Model):
     started_on = models.DateField(_("started on"), null=True, blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("officer"),
     )
     org_unit = models.ForeignKey(
-        "strategy.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "strategy.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("responsible org unit"),
     )
     fee = models.DecimalField(
@@ -97,7 +105,12 @@ class BudgetLine(models.Model):
     code = models.CharField(_("budget code"), max_length=40)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     org_unit = models.ForeignKey(
-        "strategy.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("org unit")
+        "strategy.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("org unit"),
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
     amount = models.DecimalField(_("amount (TZS)"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)])
@@ -124,7 +137,11 @@ class Revenue(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     amount = models.DecimalField(_("amount (TZS)"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)])
     payer = models.ForeignKey(
-        "registry.Institution", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "registry.Institution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("paid by"),
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
