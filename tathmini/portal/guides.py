@@ -25,7 +25,7 @@ GUIDES = (
         "kusajili-biashara",
         _("How do I register a business?"),
         (
-            _("Open the catalogue's category \u201cStarting and running a business\u201d."),
+            _("Open the catalogue's category “Starting and running a business”."),
             _("Choose the registration service of the right institution (a company, a business name or a licence)."),
             _("Read how to use it, have your identity number ready, and follow the service's address."),
         ),
@@ -37,7 +37,7 @@ GUIDES = (
         "kupata-kitambulisho",
         _("How do I get an identity document or a certificate?"),
         (
-            _("Open the catalogue's category \u201cIdentity and civil registration\u201d."),
+            _("Open the catalogue's category “Identity and civil registration”."),
             _("Choose the service for your document: a national identity card, a birth or death certificate."),
             _("Each service page says what it costs and through which channels (web, mobile, USSD) it works."),
         ),
@@ -49,7 +49,7 @@ GUIDES = (
         "kulipa-kodi",
         _("How do I pay a tax, fee or bill?"),
         (
-            _("Search the catalogue for the payment, for example \u201ckodi\u201d or \u201cada\u201d."),
+            _("Search the catalogue for the payment, for example “kodi” or “ada”."),
             _("The service page gives the fee and the institution that collects it."),
             _("Pay only through the channels the page lists, and keep the control number."),
         ),
@@ -61,7 +61,7 @@ GUIDES = (
         "kulalamika",
         _("How do I complain about a service?"),
         (
-            _("Open the complaint form, or the \u201cComplain about this e-service\u201d link on a service's page."),
+            _("Open the complaint form, or the “Complain about this e-service” link on a service's page."),
             _("Say what happened. Your name and contact are optional: you may stay anonymous."),
             _("Keep the reference number you are given, and follow the complaint with it."),
         ),

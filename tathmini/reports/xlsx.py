@@ -51,9 +51,13 @@ def local_time(iso: str | None) -> str:
 
 def tracking_sheet(ws: Worksheet, table: dict[str, Any]) -> None:
     """One row per indicator; per period three columns: target, actual, % of target."""
-    head: list[Any] = [_("Group"), _("Code"), _("Indicator"), _("Unit")]
+    head: list[Any] = [_("Group"), _("Code"), _("Indicator"), _("Unit of measure")]
+    # Labels outside the f-string: strings inside one are not seen by the translation extractor.
+    target, actual = _("target"), _("actual")
+    # xgettext:no-python-format
+    percent = _("% of target")
     for code in table["periods"]:
-        head += [f"{code} {_('target')}", f"{code} {_('actual')}", f"{code} {_('% of target')}"]
+        head += [f"{code} {target}", f"{code} {actual}", f"{code} {percent}"]
     rows: list[list[Any]] = [head]
     for group in table["groups"]:
         for row in group["rows"]:
@@ -105,7 +109,7 @@ def report_xlsx(content: dict[str, Any]) -> bytes:
                 _("Objective"),
                 _("Code"),
                 _("Indicator"),
-                _("Unit"),
+                _("Unit of measure"),
                 _("Value"),
                 _("Target to date"),
                 _("% of target"),
