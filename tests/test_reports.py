@@ -260,7 +260,7 @@ def test_tracking_xlsx_holds_numbers_and_escapes_text(
     assert response["Content-Disposition"] == 'attachment; filename="ega-2012-2017-iptt-year-2014-15-O2.xlsx"'
     ws = load_workbook(io.BytesIO(response.content)).active
     header = [c.value for c in ws[1]]
-    assert header[:4] == ["Group", "Code", "Indicator", "Unit"]
+    assert header[:4] == ["Group", "Code", "Indicator", "Unit of measure"]
     k04 = next(row for row in ws.iter_rows(min_row=2) if row[1].value == "K04")
     assert k04[2].value == "=HYPERLINK(1)" and k04[2].data_type == "s"  # text, not a formula
     start = header.index("2014/15 target")
