@@ -22,6 +22,8 @@ run-deps:
 setup: install run-deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap
+	# Indicator values from the records (idempotent; a few seconds on the demo data).
+	$(BIN)/python manage.py measure refresh
 
 # The availability monitor runs beside the web server and stops with it (Ctrl-C or exit).
 serve:
