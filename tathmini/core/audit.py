@@ -80,6 +80,3 @@ def history(instance: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(type(instance)), object_id=str(instance.pk)
     ).select_related("actor")
-
-
-_plain = plain  # older name, kept for callers not yet moved to ``plain``

@@ -60,7 +60,8 @@ def _term_periods(term: dict[str, Any], all_periods: list[P.Period], dates: set[
 
 
 def affected(plan: Plan, model: type[models.Model], dates: set[date]) -> dict[str, set[str]]:
-    """Indicator code → period codes to recompute after rows of ``model`` dated ``dates`` changed."""
+    """Indicator code → period codes to recompute after rows of ``model`` dated ``dates`` changed,
+    plain indicators first and composites after them."""
     all_periods = engine.plan_periods(plan)
     out: dict[str, set[str]] = {}
     composites: list[tuple[str, dict[str, Any]]] = []
@@ -96,15 +97,10 @@ def refresh_affected(model: type[models.Model], dates: set[date]) -> dict[str, s
         return todo
     engine.rebuild_org_unit_links()
     indicators = {i.code: i for i in plan.indicators.select_related("responsible_unit", "plan")}
-    # Parts before composites: the composite reads its parts' stored values.
-    order = sorted(todo, key=lambda code: "composite" in (engine.current_definition(indicators[code]) or _Empty()).spec)
-    for code in order:
-        engine.refresh_indicator(indicators[code], sorted(todo[code]))
+    # ``affected`` lists parts before composites (a composite reads its parts' stored values).
+    for code, period_codes in todo.items():
+        engine.refresh_indicator(indicators[code], sorted(period_codes))
     return todo
-
-
-class _Empty:
-    spec: dict[str, Any] = {}
 
 
 def on_records_changed(sender: type[models.Model], dates: set[date], **kwargs: Any) -> None:

@@ -41,7 +41,7 @@ def _audit(action: str, report: Report, actor: Any, changes: dict[str, Any]) -> 
 
 
 def _fields(report: Report) -> dict[str, Any]:
-    return {name: audit._plain(getattr(report, name)) for name in AUDITED}
+    return {name: audit.plain(getattr(report, name)) for name in AUDITED}
 
 
 def validate_period(plan: Plan, kind: str, period: str) -> P.Period:
