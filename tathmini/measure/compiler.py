@@ -39,12 +39,12 @@ def period_rows(evals: list[EvalPeriod]) -> tuple[str, list[Any]]:
 
     A timestamp is compared with a day through that day's midnight and the next one: start_ts and
     start_next_ts bound the first day, end_day_ts and end_ts the last (end_ts is the midnight after
-    the period).
+    the period). start_m and end_m are the first and last calendar month as year × 12 + month.
     """
     ops = connection.ops
     values, params = [], []
     for p in evals:
-        values.append("(%s, %s, %s, %s, %s, %s, %s, %s)")
+        values.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
         params += [
             p.code,
             P.fiscal_year_of(p.end).code,
@@ -54,11 +54,13 @@ def period_rows(evals: list[EvalPeriod]) -> tuple[str, list[Any]]:
             ops.adapt_datetimefield_value(_midnight(p.start + timedelta(days=1))),
             ops.adapt_datetimefield_value(_midnight(p.end)),
             ops.adapt_datetimefield_value(_midnight(p.end + timedelta(days=1))),
+            p.start.year * 12 + p.start.month,
+            p.end.year * 12 + p.end.month,
         ]
     if connection.vendor == "postgresql":
         # PostgreSQL types untyped VALUES as text: cast the columns once, in the first row.
-        values[0] = "(%s::text, %s::text, %s::date, %s::date" + ", %s::timestamptz" * 4 + ")"
-    columns = "code, fy, start_d, end_d, start_ts, start_next_ts, end_day_ts, end_ts"
+        values[0] = "(%s::text, %s::text, %s::date, %s::date" + ", %s::timestamptz" * 4 + ", %s::int, %s::int)"
+    columns = "code, fy, start_d, end_d, start_ts, start_next_ts, end_day_ts, end_ts, start_m, end_m"
     cte = f"periods({columns}) AS (VALUES " + ", ".join(values) + ")"
     return cte, params
 
@@ -144,10 +146,38 @@ def _shift_days_sql(expr: str, days: int, timestamp: bool) -> str:
 _SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
-class TermSQL:
-    """The SQL of one term of a definition, for a list of periods and one dimension."""
+def _mentions_period(flt: Any) -> bool:
+    """Whether a filter compares with the period's own bounds ($start / $end), at any depth."""
+    if isinstance(flt, dict):
+        return any(_mentions_period(v) for v in flt.values())
+    if isinstance(flt, list):
+        return any(_mentions_period(v) for v in flt)
+    return flt in ("$start", "$end")
 
-    def __init__(self, term: dict[str, Any], dimension: str | None) -> None:
+
+def _month_aligned(evals: list[EvalPeriod]) -> bool:
+    return all(p.start.day == 1 and (p.end + timedelta(days=1)).day == 1 for p in evals)
+
+
+class TermSQL:
+    """The SQL of one term of a definition, for a list of periods and one or more dimensions.
+
+    The query has two stages. ``base`` reads the source's rows once: its joins, the filters that
+    do not depend on the period (a recurrence EXISTS among them, so it runs once per record and
+    not once per record and period), and the columns the later stage needs; for events it is
+    also bounded by the earliest start and latest end of the periods asked, so a refresh of a few
+    periods reads only their records. The second stage joins ``base`` to the periods and groups
+    by period and dimension value, one branch per dimension (UNION ALL), so the records are read
+    once for all disaggregations. ``base`` is materialised (both databases honour the keyword)
+    because every branch reads it.
+
+    When the term only adds up rows by the date they happened (count, sum, distinct count; no
+    filter on the period's bounds) and the periods are whole months, ``base`` is first summed per
+    calendar month and dimension value: a period is then a range of months and its value the sum
+    of theirs, so the second stage reads a few thousand monthly sums instead of every record.
+    """
+
+    def __init__(self, term: dict[str, Any], dimension: str | None = None) -> None:
         self.term = term
         self.dimension = dimension
         source = sources.get(term["source"])
@@ -156,8 +186,22 @@ class TermSQL:
         self.source = source
         self.query = _Query(self.source)
         self.params: list[Any] = []
+        # Outer mode: column references name ``base``'s columns (registered on first use) instead
+        # of the source table's.
+        self._outer = False
+        self._base_cols: dict[str, str] = {}
+        self.by_month = False
 
     # --- pieces ---------------------------------------------------------------------------------
+    def column(self, path: str) -> tuple[str, Any]:
+        sql, f = self.query.column(path)
+        if not self._outer:
+            return sql, f
+        alias = self._base_cols.get(sql)
+        if alias is None:
+            alias = self._base_cols[sql] = f"c{len(self._base_cols)}"
+        return f"b.{alias}", f
+
     def value_sql(self, f: Any, value: Any) -> str:
         if value == "$start":
             return "p.start_ts" if _is_timestamp(f) else "p.start_d"
@@ -208,14 +252,14 @@ class TermSQL:
         op = flt["op"]
         if op == "has_prior":
             return self.has_prior_sql(flt)
-        col, f = self.query.column(flt["field"])
+        col, f = self.column(flt["field"])
         if op in ("is_null", "not_null"):
             return f"{col} IS {'NOT ' if op == 'not_null' else ''}NULL"
         if op in ("in", "not_in"):
             marks = ", ".join(self.value_sql(f, v) for v in flt["value"])
             return f"{col} {'NOT ' if op == 'not_in' else ''}IN ({marks})"
         if op.endswith("_field"):
-            other, _ = self.query.column(flt["value"])
+            other, _ = self.column(flt["value"])
             return f"{col} {_SQL_OPS[op[:-6]]} {other}"
         if op.endswith("_or_null"):
             return f"({self.compare(col, f, op[:-8], flt['value'])} OR {col} IS NULL)"
@@ -227,10 +271,10 @@ class TermSQL:
         inner.query.alias = "prior"
         conditions = []
         for path in flt["match"]:
-            mine, _ = self.query.column(path)
+            mine, _ = self.column(path)
             theirs, _ = inner.query.column(path)
             conditions.append(f"{theirs} = {mine}")
-        mine, f = self.query.column(flt["field"])
+        mine, f = self.column(flt["field"])
         theirs, _ = inner.query.column(flt["field"])
         conditions.append(f"{theirs} < {mine}")
         conditions.append(f"{theirs} >= {_shift_days_sql(mine, flt['within_days'], _is_timestamp(f))}")
@@ -241,90 +285,183 @@ class TermSQL:
 
     def expression_sql(self, expr: Any) -> str:
         if isinstance(expr, dict):
-            a, _ = self.query.column(expr["days_between"][0])
-            b, _ = self.query.column(expr["days_between"][1])
+            a, _ = self.column(expr["days_between"][0])
+            b, _ = self.column(expr["days_between"][1])
             return days_between_sql(a, b)
-        col, _ = self.query.column(expr)
+        col, _ = self.column(expr)
         return col
 
-    def period_sql(self) -> str:
-        period = self.term["period"]
-        match = period["match"]
-        if match == "state":
-            return ""
-        col, f = self.query.column(period["field"])
-        if match == "fiscal_year":
-            return f"{col} = p.fy"
-        if _is_timestamp(f):
-            return f"{col} >= p.start_ts AND {col} < p.end_ts"
-        return f"{col} >= p.start_d AND {col} <= p.end_d"
+    def _month_sql(self, col: str, timestamp: bool) -> str:
+        """The calendar month of a date or (UTC) moment as one integer, year × 12 + month."""
+        if connection.vendor == "postgresql":
+            value = f"({col} AT TIME ZONE 'UTC')" if timestamp else col
+            return f"CAST(EXTRACT(YEAR FROM {value}) * 12 + EXTRACT(MONTH FROM {value}) AS INTEGER)"
+        # SQLite keeps dates and UTC moments as ISO text: the month is in fixed places.
+        return f"(CAST(substr({col}, 1, 4) AS INTEGER) * 12 + CAST(substr({col}, 6, 2) AS INTEGER))"
 
-    def dimension_sql(self) -> str:
-        if self.dimension is None:
-            return "''"
-        if self.dimension == ORG_UNIT_DIMENSION:
-            col, _ = self.query.column(self.source.org_unit)  # type: ignore[arg-type]
-            self.query.joins.append(f"JOIN {LINK_TABLE} ol ON ol.descendant_id = {col}")
+    def _dimension_column(self, dimension: str) -> str:
+        path = self.source.org_unit if dimension == ORG_UNIT_DIMENSION else self.source.dimensions[dimension]
+        col, _ = self.query.column(path)  # type: ignore[arg-type]
+        return col
+
+    def _branch_dim(self, dimension: str | None, cols: dict[str, str]) -> tuple[str, str]:
+        """(SQL of the group value, extra join) for one dimension's branch."""
+        if not dimension:
+            return "''", ""
+        if dimension == ORG_UNIT_DIMENSION:
+            cast = "VARCHAR(20)" if connection.vendor == "postgresql" else "TEXT"
             return (
-                "CAST(ol.ancestor_id AS VARCHAR(20))"
-                if connection.vendor == "postgresql"
-                else "CAST(ol.ancestor_id AS TEXT)"
+                f"CAST(ol.ancestor_id AS {cast})",
+                f"JOIN {LINK_TABLE} ol ON ol.descendant_id = b.{cols[dimension]}",
             )
-        col, _ = self.query.column(self.source.dimensions[self.dimension])
-        return (
-            f"COALESCE(CAST({col} AS VARCHAR(100)), '')"
-            if connection.vendor == "postgresql"
-            else f"COALESCE({col}, '')"
-        )
+        col = f"b.{cols[dimension]}"
+        if connection.vendor == "postgresql":
+            return f"COALESCE(CAST({col} AS VARCHAR(100)), '')", ""
+        return f"COALESCE({col}, '')", ""
 
     # --- the whole query ------------------------------------------------------------------------
-    def pipeline(self) -> tuple[str, list[Any]]:
-        """The term's rows after the period relation, filters, latest-per-entity and then-filters.
+    def build(
+        self, dimensions: list[str | None], evals: list[EvalPeriod], *, aggregate: bool = True
+    ) -> tuple[str, list[Any], dict[str, tuple[str, list[Any]]]]:
+        """``base``'s SQL and parameters, and per dimension the branch's SQL and parameters.
 
-        Columns: pcode, dim, rid (the record's primary key), v (the aggregated expression or the
-        entity counted), hv (the having expression).
+        A branch yields (pcode, dim, value) when ``aggregate``, otherwise the rows before
+        aggregation (pcode, dim, rid, v, …) for the drill-down.
         """
         t = self.term
         agg = t["aggregate"]
         latest = t.get("latest")
         having = t.get("having")
+        period = t["period"]
+        filters = t.get("filters", [])
+        inner_filters = [f for f in filters if not _mentions_period(f)]
+        outer_filters = [f for f in filters if _mentions_period(f)]
+        dim_cols = {d: f"d_{d}" for d in dimensions if d}
+        # Events over whole months (every plan period) join the periods through their months,
+        # an equality the databases can hash or index, instead of a range compared row by row.
+        self.by_month = period["match"] == "events" and bool(evals) and _month_aligned(evals)
+        monthly = (
+            aggregate
+            and agg in ("count", "sum", "count_distinct")
+            and not latest
+            and not having
+            and not outer_filters
+            and self.by_month
+        )
+
+        # Outer pieces first: they register the base columns they read.
+        self._outer = True
         self.params = []
-        pk_column = str(self.source.model._meta.pk.column)
-        needed: list[tuple[str, str]] = [("rid", f"t.{self.query.q(pk_column)}")]
+        outer_where = [self.filter_sql(f) for f in outer_filters]
+        outer_params = self.params
+        self._outer = False
+
+        self.params = []
+        select: list[tuple[str, str]] = [("rid", f"t.{self.query.q(str(self.source.model._meta.pk.column))}")]
         if agg in ("sum", "median", "count_distinct"):
-            needed.append(("v", self.expression_sql(t["field"])))
+            select.append(("v", self.expression_sql(t["field"])))
         else:
-            needed.append(("v", "NULL"))
+            select.append(("v", "NULL"))
         if having and having["aggregate"] != "count":
-            needed.append(("hv", self.expression_sql(having["field"])))
+            select.append(("hv", self.expression_sql(having["field"])))
         then_cols: dict[str, str] = {}
         if latest:
             for i, path in enumerate(latest["per"]):
-                needed.append((f"e{i}", self.expression_sql(path)))
-            needed.append(("ord", self.expression_sql(latest["order_by"])))
+                select.append((f"e{i}", self.expression_sql(path)))
+            select.append(("ord", self.expression_sql(latest["order_by"])))
             for flt in t.get("then", []):
                 paths = [flt.get("field"), flt["value"] if flt.get("op", "").endswith("_field") else None]
                 for path in paths:
                     if path and path not in then_cols:
-                        then_cols[path] = f"c{len(then_cols)}"
-                        needed.append((then_cols[path], self.expression_sql(path)))
-        dim = self.dimension_sql()
-        where = [w for w in [self.period_sql()] if w]
-        where += [self.filter_sql(f) for f in t.get("filters", [])]
-        select = ", ".join(["p.code AS pcode", f"{dim} AS dim", *(f"{sql} AS {name}" for name, sql in needed)])
-        rows = f"SELECT {select} FROM periods p CROSS JOIN {self.query.table} t {' '.join(self.query.joins)}"
+                        then_cols[path] = f"k{len(then_cols)}"
+                        select.append((then_cols[path], self.expression_sql(path)))
+        period_col, period_field = (None, None)
+        if period["match"] != "state":
+            period_col, period_field = self.query.column(period["field"])
+            select.append(("pc", period_col))
+            if self.by_month:
+                select.append(("m", self._month_sql(period_col, _is_timestamp(period_field))))
+        for d, alias in dim_cols.items():
+            select.append((alias, self._dimension_column(d)))
+        select += [(alias, sql) for sql, alias in self._base_cols.items()]
+        where = [self.filter_sql(f) for f in inner_filters]
+        if period["match"] == "events" and evals:
+            # Only the records that can fall in one of the periods asked.
+            ops = connection.ops
+            first, last = min(p.start for p in evals), max(p.end for p in evals)
+            if _is_timestamp(period_field):
+                where.append(f"{period_col} >= %s AND {period_col} < %s")
+                self.params += [
+                    ops.adapt_datetimefield_value(_midnight(first)),
+                    ops.adapt_datetimefield_value(_midnight(last + timedelta(days=1))),
+                ]
+            else:
+                where.append(f"{period_col} >= %s AND {period_col} <= %s")
+                self.params += [ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)]
+        base = f"SELECT {', '.join(f'{sql} AS {name}' for name, sql in select)} FROM {self.query.table} t "
+        base += " ".join(self.query.joins)
         if where:
-            rows += " WHERE " + " AND ".join(where)
-        if latest:
-            per = ", ".join(f"e{i}" for i in range(len(latest["per"])))
-            ranked = (
-                # dim is in the partition: with the org-unit link a record appears once per ancestor.
-                f"SELECT r.*, ROW_NUMBER() OVER (PARTITION BY pcode, dim, {per} ORDER BY ord DESC, rid DESC) AS rn "
-                f"FROM ({rows}) r"
-            )
-            conditions = ["rn = 1"] + [self._then_sql(flt, then_cols) for flt in t.get("then", [])]
-            rows = f"SELECT * FROM ({ranked}) k WHERE {' AND '.join(conditions)}"
-        return rows, list(self.params)
+            base += " WHERE " + " AND ".join(where)
+        base_params = self.params
+
+        if monthly:
+            keys = ", ".join(["m", *dim_cols.values()])
+            if agg == "count_distinct":
+                base = f"SELECT DISTINCT {keys}, v FROM ({base}) r"
+            else:
+                total = "COUNT(*)" if agg == "count" else "SUM(v)"
+                base = f"SELECT {keys}, {total} AS n FROM ({base}) r GROUP BY {keys}"
+
+        branches: dict[str, tuple[str, list[Any]]] = {}
+        for d in dimensions:
+            dim_sql, dim_join = self._branch_dim(d, dim_cols)
+            if monthly:
+                value = "COUNT(DISTINCT b.v)" if agg == "count_distinct" else "SUM(b.n)"
+                sql = (
+                    f"SELECT pm.code AS pcode, {dim_sql} AS dim, {value} AS value FROM pm "
+                    f"JOIN base b ON b.m = pm.m {dim_join} GROUP BY pm.code{', ' + dim_sql if d else ''}"
+                )
+                branches[d or ""] = (sql, [])
+                continue
+            self.params = []
+            relation = {
+                "state": "",
+                "fiscal_year": "b.pc = p.fy",
+                "events": "b.pc >= p.start_ts AND b.pc < p.end_ts"
+                if _is_timestamp(period_field)
+                else "b.pc >= p.start_d AND b.pc <= p.end_d",
+            }[period["match"]]
+            cols = ["b.rid AS rid", "b.v AS v"] + [f"b.{name} AS {name}" for name, _ in select[2:] if name != "pc"]
+            if self.by_month:
+                rows = (
+                    f"SELECT pm.code AS pcode, {dim_sql} AS dim, {', '.join(cols)} FROM pm JOIN base b ON b.m = pm.m "
+                )
+                if outer_where:
+                    rows += "JOIN periods p ON p.code = pm.code "
+            else:
+                rows = f"SELECT p.code AS pcode, {dim_sql} AS dim, {', '.join(cols)} FROM periods p "
+                rows += f"JOIN base b ON {relation} " if relation else "CROSS JOIN base b "
+            rows += dim_join
+            if outer_where:
+                rows += " WHERE " + " AND ".join(outer_where)
+            params = list(outer_params)
+            if latest:
+                per = ", ".join(f"e{i}" for i in range(len(latest["per"])))
+                ranked = (
+                    # dim is in the partition: with the org-unit link a record appears once per ancestor.
+                    f"SELECT r.*, ROW_NUMBER() OVER (PARTITION BY pcode, dim, {per} ORDER BY ord DESC, rid DESC) AS rn "
+                    f"FROM ({rows}) r"
+                )
+                self.params = []
+                conditions = ["rn = 1"] + [self._then_sql(flt, then_cols) for flt in t.get("then", [])]
+                params += self.params
+                rows = f"SELECT * FROM ({ranked}) k WHERE {' AND '.join(conditions)}"
+            if aggregate:
+                sql, extra = self._aggregate(rows)
+                branches[d or ""] = (sql, params + extra)
+            else:
+                branches[d or ""] = (rows, params)
+        return base, base_params, branches
 
     def _passing(self, rows: str) -> tuple[str, list[Any]]:
         having = self.term["having"]
@@ -338,19 +475,18 @@ class TermSQL:
         )
         return sql, [having["value"]]
 
-    def aggregate_sql(self) -> tuple[str, list[Any]]:
-        """SELECT pcode, dim, value … GROUP BY pcode, dim."""
-        rows, params = self.pipeline()
+    def _aggregate(self, rows: str) -> tuple[str, list[Any]]:
+        """SELECT pcode, dim, value … GROUP BY pcode, dim, over one branch's rows."""
         agg = self.term["aggregate"]
         if self.term.get("having"):
             passing, extra = self._passing(rows)
-            return f"SELECT pcode, dim, COUNT(*) AS value FROM ({passing}) h GROUP BY pcode, dim", params + extra
+            return f"SELECT pcode, dim, COUNT(*) AS value FROM ({passing}) h GROUP BY pcode, dim", extra
         if agg == "count":
-            return f"SELECT pcode, dim, COUNT(*) AS value FROM ({rows}) a GROUP BY pcode, dim", params
+            return f"SELECT pcode, dim, COUNT(*) AS value FROM ({rows}) a GROUP BY pcode, dim", []
         if agg == "count_distinct":
-            return f"SELECT pcode, dim, COUNT(DISTINCT v) AS value FROM ({rows}) a GROUP BY pcode, dim", params
+            return f"SELECT pcode, dim, COUNT(DISTINCT v) AS value FROM ({rows}) a GROUP BY pcode, dim", []
         if agg == "sum":
-            return f"SELECT pcode, dim, SUM(v) AS value FROM ({rows}) a GROUP BY pcode, dim", params
+            return f"SELECT pcode, dim, SUM(v) AS value FROM ({rows}) a GROUP BY pcode, dim", []
         # median: the middle row (or the mean of the two middle rows) of each group.
         ranked = (
             f"SELECT pcode, dim, v, ROW_NUMBER() OVER (PARTITION BY pcode, dim ORDER BY v) AS rn, "
@@ -360,19 +496,7 @@ class TermSQL:
             f"SELECT pcode, dim, AVG(v) AS value FROM ({ranked}) m "
             f"WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY pcode, dim"
         )
-        return sql, params
-
-    def drilldown_sql(self, dim_value: str) -> tuple[str, list[Any]]:
-        """The primary keys of the records behind the term's value, for the one period given."""
-        rows, params = self.pipeline()
-        if self.term.get("having"):
-            passing, extra = self._passing(rows)
-            sql = (
-                f"SELECT r.rid FROM ({rows}) r JOIN ({passing}) h "
-                f"ON h.pcode = r.pcode AND h.dim = r.dim AND h.v = r.v WHERE r.dim = %s"
-            )
-            return sql, params + params + extra + [dim_value]
-        return f"SELECT rid FROM ({rows}) r WHERE dim = %s", [*params, dim_value]
+        return sql, []
 
     def _then_sql(self, flt: dict[str, Any], cols: dict[str, str]) -> str:
         col = cols[flt["field"]]
@@ -390,16 +514,42 @@ class TermSQL:
         return f"({sql} OR {col} IS NULL)" if op.endswith("_or_null") else sql
 
 
-def term_query(term: dict[str, Any], dimension: str | None, evals: list[EvalPeriod]) -> tuple[str, list[Any]]:
-    """The complete SQL and parameters of one term: rows (pcode, dim, value)."""
+def _with(evals: list[EvalPeriod], base: str, base_params: list[Any]) -> tuple[str, list[Any]]:
+    """The WITH clause: the periods, each period's months (pm: one row per period and calendar
+    month it covers, year × 12 + month), and the term's base rows."""
     cte, params = period_rows(evals)
-    body, body_params = TermSQL(term, dimension).aggregate_sql()
-    return f"WITH {cte} {body}", params + body_params
+    months = (
+        "pm(code, m) AS (SELECT code, start_m FROM periods UNION ALL "
+        "SELECT pm.code, pm.m + 1 FROM pm JOIN periods p ON p.code = pm.code WHERE pm.m < p.end_m)"
+    )
+    return f"WITH RECURSIVE {cte}, {months}, base AS MATERIALIZED ({base}) ", params + base_params
+
+
+def term_query(term: dict[str, Any], dimensions: list[str | None], evals: list[EvalPeriod]) -> tuple[str, list[Any]]:
+    """The complete SQL and parameters of one term for several dimensions at once:
+    rows (dimension, pcode, dim, value)."""
+    base, base_params, branches = TermSQL(term).build(dimensions, evals)
+    head, params = _with(evals, base, base_params)
+    parts = []
+    for d, (sql, branch_params) in branches.items():
+        parts.append(f"SELECT '{d}' AS dimension, pcode, dim, value FROM ({sql}) x{len(parts)}")
+        params += branch_params
+    return head + " UNION ALL ".join(parts), params
 
 
 def drilldown_query(
     term: dict[str, Any], period: EvalPeriod, dimension: str | None, dim_value: str
 ) -> tuple[str, list[Any]]:
-    cte, params = period_rows([period])
-    body, body_params = TermSQL(term, dimension).drilldown_sql(dim_value)
-    return f"WITH {cte} {body}", params + body_params
+    """The primary keys of the records behind the term's value, for the one period given."""
+    compiled = TermSQL(term)
+    base, base_params, branches = compiled.build([dimension], [period], aggregate=False)
+    head, params = _with([period], base, base_params)
+    rows, row_params = branches[dimension or ""]
+    if term.get("having"):
+        passing, extra = compiled._passing(rows)
+        sql = (
+            f"SELECT r.rid FROM ({rows}) r JOIN ({passing}) h "
+            f"ON h.pcode = r.pcode AND h.dim = r.dim AND h.v = r.v WHERE r.dim = %s"
+        )
+        return head + sql, params + row_params + row_params + extra + [dim_value]
+    return head + f"SELECT rid FROM ({rows}) r WHERE dim = %s", params + row_params + [dim_value]

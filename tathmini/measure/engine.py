@@ -88,10 +88,14 @@ def rebuild_org_unit_links() -> None:
         OrgUnitLink.objects.bulk_create(links)
 
 
-def _run(sql: str, params: list[Any]) -> dict[tuple[str, str], Decimal | None]:
+def _run(sql: str, params: list[Any]) -> dict[str, dict[tuple[str, str], Decimal | None]]:
+    """dimension → (period code, group) → value, from a term query's rows."""
+    out: dict[str, dict[tuple[str, str], Decimal | None]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(code, str(group)): _dec(value) for code, group, value in cursor.fetchall()}
+        for dimension, code, group, value in cursor.fetchall():
+            out[dimension][(code, str(group))] = _dec(value)
+    return out
 
 
 def _supports(term: dict[str, Any], dimension: str) -> bool:
@@ -153,21 +157,35 @@ def evaluate(
     extras = spec.get("extras") or {}
     rows: list[Row] = []
     by_code = {p.code: p for p in periods}
+    dimensions = list(dimensions)
+
+    # Each term once for every dimension it is read in: its own where the source has it, and the
+    # total (dimension "") where it is broadcast to the groups of a dimension it lacks.
+    def term_dimensions(term: dict[str, Any]) -> list[str]:
+        used = [d for d in dimensions if all(_supports(t, d) for t in numerators)]
+        own = [d for d in used if _supports(term, d)]
+        return own + ([""] if "" not in own and len(own) < len(used) else [])
+
+    computed: dict[int, dict[str, dict[tuple[str, str], Decimal | None]]] = {}
+    for term in [*numerators, *denominators, *extras.values()]:
+        dims = term_dimensions(term)
+        if id(term) not in computed and dims:
+            sql, params = compiler.term_query(term, [d or None for d in dims], _evals(term, periods, cumulative_from))
+            found = _run(sql, params)
+            computed[id(term)] = {d: found.get(d, {}) for d in dims}
+
     org_fallback = False
     for dimension in dimensions:
         if not all(_supports(t, dimension) for t in numerators):
             if dimension == "org_unit" and indicator.responsible_unit_id:
                 org_fallback = True
             continue
-        dim = dimension or None
 
-        def results(term: dict[str, Any], dim: str | None = dim) -> dict[tuple[str, str], Decimal | None]:
-            use = dim if dim is None or _supports(term, dim) else None
-            sql, params = compiler.term_query(term, use, _evals(term, periods, cumulative_from))
-            found = _run(sql, params)
-            if use is None and dim is not None:
-                return {(code, "*"): value for (code, _g), value in found.items()}  # broadcast to every group
-            return found
+        def results(term: dict[str, Any], dimension: str = dimension) -> dict[tuple[str, str], Decimal | None]:
+            by_dim = computed[id(term)]
+            if dimension in by_dim:
+                return by_dim[dimension]
+            return {(code, "*"): value for (code, _g), value in by_dim[""].items()}  # broadcast to every group
 
         num_results = [results(t) for t in numerators]
         den_results = [results(t) for t in denominators]

@@ -36,6 +36,24 @@ def models_read_by(source: sources.Source) -> set[type[models.Model]]:
     return found
 
 
+def _term_dates(
+    term: dict[str, Any], model: type[models.Model], dates: set[date], fields: dict[str, set[date]] | None
+) -> set[date] | None:
+    """The dates that decide which periods an events term's value can move in: those of the
+    fields that place a row in a period (the period field, and the field a recurrence looks back
+    on). None when they cannot be told apart (the change was to another model, or the sender did
+    not say which field carried which date): then every date counts."""
+    source = sources.get(term["source"])
+    period = term["period"]
+    if fields is None or source is None or source.model is not model or period["match"] != "events":
+        return None
+    names = {period["field"], *(f["field"] for f in term.get("filters", []) if f.get("op") == "has_prior")}
+    if any("__" in name for name in names):
+        return None
+    # A row whose period field is empty before and after the change is in no period of this term.
+    return set().union(*(fields.get(name, set()) for name in names))
+
+
 def _term_periods(term: dict[str, Any], all_periods: list[P.Period], dates: set[date], cumulative: bool) -> set[str]:
     if not dates:
         return {p.code for p in all_periods}
@@ -59,9 +77,12 @@ def _term_periods(term: dict[str, Any], all_periods: list[P.Period], dates: set[
     return {p.code for p in all_periods if p.end >= earliest}
 
 
-def affected(plan: Plan, model: type[models.Model], dates: set[date]) -> dict[str, set[str]]:
-    """Indicator code → period codes to recompute after rows of ``model`` dated ``dates`` changed,
-    plain indicators first and composites after them."""
+def affected(
+    plan: Plan, model: type[models.Model], dates: set[date], fields: dict[str, set[date]] | None = None
+) -> dict[str, set[str]]:
+    """Indicator code → period codes to recompute after rows of ``model`` dated ``dates`` changed
+    (``fields``: which field carried which of them, when known), plain indicators first and
+    composites after them."""
     all_periods = engine.plan_periods(plan)
     out: dict[str, set[str]] = {}
     composites: list[tuple[str, dict[str, Any]]] = []
@@ -78,7 +99,11 @@ def affected(plan: Plan, model: type[models.Model], dates: set[date]) -> dict[st
         for term in definitions.terms_of(spec):
             source = sources.get(term["source"])
             if source is not None and model in models_read_by(source):
-                codes |= _term_periods(term, all_periods, dates, cumulative)
+                own = None if cumulative or term.get("baseline") else _term_dates(term, model, dates, fields)
+                if own is None:
+                    codes |= _term_periods(term, all_periods, dates, cumulative)
+                elif own:
+                    codes |= _term_periods(term, all_periods, own, cumulative)
         if codes:
             out[indicator.code] = codes
     for code, spec in composites:
@@ -88,11 +113,13 @@ def affected(plan: Plan, model: type[models.Model], dates: set[date]) -> dict[st
     return out
 
 
-def refresh_affected(model: type[models.Model], dates: set[date]) -> dict[str, set[str]]:
+def refresh_affected(
+    model: type[models.Model], dates: set[date], fields: dict[str, set[date]] | None = None
+) -> dict[str, set[str]]:
     plan = Plan.objects.filter(is_current=True).first()
     if plan is None:
         return {}
-    todo = affected(plan, model, dates)
+    todo = affected(plan, model, dates, fields)
     if not todo:
         return todo
     engine.rebuild_org_unit_links()
@@ -103,16 +130,18 @@ def refresh_affected(model: type[models.Model], dates: set[date]) -> dict[str, s
     return todo
 
 
-def on_records_changed(sender: type[models.Model], dates: set[date], **kwargs: Any) -> None:
+def on_records_changed(
+    sender: type[models.Model], dates: set[date], fields: dict[str, set[date]] | None = None, **kwargs: Any
+) -> None:
     if not getattr(settings, "MEASURE_AUTO_REFRESH", True):
         return
-    transaction.on_commit(partial(_safe_refresh, sender, set(dates)))
+    transaction.on_commit(partial(_safe_refresh, sender, set(dates), fields))
 
 
-def _safe_refresh(model: type[models.Model], dates: set[date]) -> None:
+def _safe_refresh(model: type[models.Model], dates: set[date], fields: dict[str, set[date]] | None) -> None:
     # The write has committed; a failed refresh must not turn the user's save into an error.
     # The values stay as they were until the next refresh, and the failure is logged.
     try:
-        refresh_affected(model, dates)
+        refresh_affected(model, dates, fields)
     except Exception:
         log.exception("automatic refresh after a change to %s failed", model.__name__)

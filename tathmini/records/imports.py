@@ -46,7 +46,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from tathmini.core import audit
 from tathmini.core.audit import plain as plain_value  # the trail's own rendering, so diffs compare alike
 from tathmini.core.models import AuditEvent
-from tathmini.records import exports, types
+from tathmini.records import exports, services, types
 from tathmini.records.models import ImportJob
 from tathmini.records.types import RecordType
 
@@ -899,6 +899,11 @@ def write(plan: Plan, user: Any, batch: str) -> None:
             for r in changed
         ]
         AuditEvent.objects.bulk_create(events, batch_size=WRITE_BATCH)
+        # One notice for the whole file (the engine then refreshes once, after the commit): each
+        # written row as it is now, and the old values of what an update changed.
+        snapshots = [_state(r.instance, r.m2m) for r in creates + changed]
+        snapshots += [{name: old for name, (old, _new) in r.changes.items()} for r in changed]
+        services.notify_changed(model, snapshots)
 
 
 def run_import(

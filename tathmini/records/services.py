@@ -65,7 +65,7 @@ def save_record(
     changes = audit.diff(before, after)
     if not creating and not changes:
         return None
-    notify_changed(type(instance), [*before.values(), *after.values()])
+    notify_changed(type(instance), [before, after])
     event = audit.event(
         AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE,
         instance,
@@ -86,7 +86,7 @@ def public_create(rt: RecordType, instance: models.Model) -> AuditEvent:
         raise PermissionDenied(_("You may not change %(records)s.") % {"records": rt.label_plural})
     instance.save()
     after = audit.snapshot(instance)
-    notify_changed(type(instance), list(after.values()))
+    notify_changed(type(instance), [after])
     event = audit.event(
         AuditEvent.Action.CREATE, instance, actor=None, channel=AuditEvent.Channel.PUBLIC, changes=audit.diff({}, after)
     )
@@ -104,15 +104,24 @@ def delete_record(rt: RecordType, instance: models.Model, *, actor: Any, channel
         channel=channel,
         changes={key: [value, None] for key, value in audit.snapshot(instance).items()},
     )
-    notify_changed(type(instance), [old for old, _new in event.changes.values()])
+    notify_changed(type(instance), [{key: old for key, (old, _new) in event.changes.items()}])
     instance.delete()
     event.save()
     return event
 
 
-def notify_changed(model: type[models.Model], values: list[Any]) -> None:
-    """Tell listeners (the indicator engine) which model changed and which dates it touched."""
-    records_changed.send(sender=model, dates=dates_in(values))
+def notify_changed(model: type[models.Model], snapshots: list[dict[str, Any]]) -> None:
+    """Tell listeners (the indicator engine) which model changed and which dates it touched.
+
+    ``snapshots`` are the written rows' audit snapshots (field → value), before and after.
+    """
+    fields: dict[str, set[date]] = {}
+    for snap in snapshots:
+        for name, value in snap.items():
+            found = dates_in([value])
+            if found:
+                fields.setdefault(name, set()).update(found)
+    records_changed.send(sender=model, dates=set().union(*fields.values()), fields=fields)
 
 
 def dates_in(values: list[Any]) -> set[date]:
