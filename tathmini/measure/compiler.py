@@ -413,15 +413,15 @@ class TermSQL:
                 base = f"SELECT {keys}, {total} AS n FROM ({base}) r GROUP BY {keys}"
 
         branches: dict[str, tuple[str, list[Any]]] = {}
-        for d in dimensions:
-            dim_sql, dim_join = self._branch_dim(d, dim_cols)
+        for wanted in dimensions:
+            dim_sql, dim_join = self._branch_dim(wanted, dim_cols)
             if monthly:
                 value = "COUNT(DISTINCT b.v)" if agg == "count_distinct" else "SUM(b.n)"
                 sql = (
                     f"SELECT pm.code AS pcode, {dim_sql} AS dim, {value} AS value FROM pm "
-                    f"JOIN base b ON b.m = pm.m {dim_join} GROUP BY pm.code{', ' + dim_sql if d else ''}"
+                    f"JOIN base b ON b.m = pm.m {dim_join} GROUP BY pm.code{', ' + dim_sql if wanted else ''}"
                 )
-                branches[d or ""] = (sql, [])
+                branches[wanted or ""] = (sql, [])
                 continue
             self.params = []
             relation = {
@@ -458,9 +458,9 @@ class TermSQL:
                 rows = f"SELECT * FROM ({ranked}) k WHERE {' AND '.join(conditions)}"
             if aggregate:
                 sql, extra = self._aggregate(rows)
-                branches[d or ""] = (sql, params + extra)
+                branches[wanted or ""] = (sql, params + extra)
             else:
-                branches[d or ""] = (rows, params)
+                branches[wanted or ""] = (rows, params)
         return base, base_params, branches
 
     def _passing(self, rows: str) -> tuple[str, list[Any]]:
@@ -530,7 +530,7 @@ def term_query(term: dict[str, Any], dimensions: list[str | None], evals: list[E
     rows (dimension, pcode, dim, value)."""
     base, base_params, branches = TermSQL(term).build(dimensions, evals)
     head, params = _with(evals, base, base_params)
-    parts = []
+    parts: list[str] = []
     for d, (sql, branch_params) in branches.items():
         parts.append(f"SELECT '{d}' AS dimension, pcode, dim, value FROM ({sql}) x{len(parts)}")
         params += branch_params

@@ -171,8 +171,8 @@ def evaluate(
         dims = term_dimensions(term)
         if id(term) not in computed and dims:
             sql, params = compiler.term_query(term, [d or None for d in dims], _evals(term, periods, cumulative_from))
-            found = _run(sql, params)
-            computed[id(term)] = {d: found.get(d, {}) for d in dims}
+            by_dimension = _run(sql, params)
+            computed[id(term)] = {d: by_dimension.get(d, {}) for d in dims}
 
     org_fallback = False
     for dimension in dimensions:
