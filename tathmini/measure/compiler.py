@@ -304,7 +304,7 @@ class TermSQL:
         col, _ = self.query.column(path)  # type: ignore[arg-type]
         return col
 
-    def _branch_dim(self, dimension: str | None, cols: dict[str, str]) -> tuple[str, str]:
+    def _branch_dim(self, dimension: str | None, cols: dict[str, str], alias: str) -> tuple[str, str]:
         """(SQL of the group value, extra join) for one dimension's branch."""
         if not dimension:
             return "''", ""
@@ -312,9 +312,9 @@ class TermSQL:
             cast = "VARCHAR(20)" if connection.vendor == "postgresql" else "TEXT"
             return (
                 f"CAST(ol.ancestor_id AS {cast})",
-                f"JOIN {LINK_TABLE} ol ON ol.descendant_id = b.{cols[dimension]}",
+                f"JOIN {LINK_TABLE} ol ON ol.descendant_id = {alias}.{cols[dimension]}",
             )
-        col = f"b.{cols[dimension]}"
+        col = f"{alias}.{cols[dimension]}"
         if connection.vendor == "postgresql":
             return f"COALESCE(CAST({col} AS VARCHAR(100)), '')", ""
         return f"COALESCE({col}, '')", ""
@@ -322,8 +322,9 @@ class TermSQL:
     # --- the whole query ------------------------------------------------------------------------
     def build(
         self, dimensions: list[str | None], evals: list[EvalPeriod], *, aggregate: bool = True
-    ) -> tuple[str, list[Any], dict[str, tuple[str, list[Any]]]]:
-        """``base``'s SQL and parameters, and per dimension the branch's SQL and parameters.
+    ) -> tuple[list[tuple[str, str, list[Any]]], dict[str, tuple[str, list[Any]]]]:
+        """The common table expressions (name, SQL, parameters: ``base``, and ``joined``, the base
+        rows matched to their periods), and per dimension the branch's SQL and parameters.
 
         A branch yields (pcode, dim, value) when ``aggregate``, otherwise the rows before
         aggregation (pcode, dim, rid, v, …) for the drill-down.
@@ -412,18 +413,9 @@ class TermSQL:
                 total = "COUNT(*)" if agg == "count" else "SUM(v)"
                 base = f"SELECT {keys}, {total} AS n FROM ({base}) r GROUP BY {keys}"
 
-        branches: dict[str, tuple[str, list[Any]]] = {}
-        for wanted in dimensions:
-            dim_sql, dim_join = self._branch_dim(wanted, dim_cols)
-            if monthly:
-                value = "COUNT(DISTINCT b.v)" if agg == "count_distinct" else "SUM(b.n)"
-                sql = (
-                    f"SELECT pm.code AS pcode, {dim_sql} AS dim, {value} AS value FROM pm "
-                    f"JOIN base b ON b.m = pm.m {dim_join} GROUP BY pm.code{', ' + dim_sql if wanted else ''}"
-                )
-                branches[wanted or ""] = (sql, [])
-                continue
-            self.params = []
+        ctes = [("base", base, base_params)]
+        if not monthly:
+            # The records matched to their periods, once for every disaggregation's branch.
             relation = {
                 "state": "",
                 "fiscal_year": "b.pc = p.fy",
@@ -431,20 +423,36 @@ class TermSQL:
                 if _is_timestamp(period_field)
                 else "b.pc >= p.start_d AND b.pc <= p.end_d",
             }[period["match"]]
-            cols = ["b.rid AS rid", "b.v AS v"] + [f"b.{name} AS {name}" for name, _ in select[2:] if name != "pc"]
+            carried = [name for name, _ in select if name != "pc"]
             if self.by_month:
-                rows = (
-                    f"SELECT pm.code AS pcode, {dim_sql} AS dim, {', '.join(cols)} FROM pm JOIN base b ON b.m = pm.m "
-                )
+                joined = "SELECT pm.code AS pcode, {cols} FROM pm JOIN base b ON b.m = pm.m "
                 if outer_where:
-                    rows += "JOIN periods p ON p.code = pm.code "
+                    joined += "JOIN periods p ON p.code = pm.code "
             else:
-                rows = f"SELECT p.code AS pcode, {dim_sql} AS dim, {', '.join(cols)} FROM periods p "
-                rows += f"JOIN base b ON {relation} " if relation else "CROSS JOIN base b "
-            rows += dim_join
+                joined = "SELECT p.code AS pcode, {cols} FROM periods p "
+                joined += f"JOIN base b ON {relation} " if relation else "CROSS JOIN base b "
             if outer_where:
-                rows += " WHERE " + " AND ".join(outer_where)
-            params = list(outer_params)
+                joined += " WHERE " + " AND ".join(outer_where)
+            if aggregate and agg == "count_distinct" and not latest and not having:
+                # Only which values each period holds matters: one row per period, value and group.
+                carried = ["v", *dim_cols.values()]
+                joined = joined.replace("SELECT ", "SELECT DISTINCT ", 1)
+            ctes.append(("joined", joined.format(cols=", ".join(f"b.{name}" for name in carried)), outer_params))
+
+        branches: dict[str, tuple[str, list[Any]]] = {}
+        for wanted in dimensions:
+            if monthly:
+                dim_sql, dim_join = self._branch_dim(wanted, dim_cols, "b")
+                value = "COUNT(DISTINCT b.v)" if agg == "count_distinct" else "SUM(b.n)"
+                sql = (
+                    f"SELECT pm.code AS pcode, {dim_sql} AS dim, {value} AS value FROM pm "
+                    f"JOIN base b ON b.m = pm.m {dim_join} GROUP BY pm.code{', ' + dim_sql if wanted else ''}"
+                )
+                branches[wanted or ""] = (sql, [])
+                continue
+            dim_sql, dim_join = self._branch_dim(wanted, dim_cols, "j")
+            rows = f"SELECT j.*, {dim_sql} AS dim FROM joined j {dim_join}"
+            params: list[Any] = []
             if latest:
                 per = ", ".join(f"e{i}" for i in range(len(latest["per"])))
                 ranked = (
@@ -461,7 +469,7 @@ class TermSQL:
                 branches[wanted or ""] = (sql, params + extra)
             else:
                 branches[wanted or ""] = (rows, params)
-        return base, base_params, branches
+        return ctes, branches
 
     def _passing(self, rows: str) -> tuple[str, list[Any]]:
         having = self.term["having"]
@@ -514,22 +522,27 @@ class TermSQL:
         return f"({sql} OR {col} IS NULL)" if op.endswith("_or_null") else sql
 
 
-def _with(evals: list[EvalPeriod], base: str, base_params: list[Any]) -> tuple[str, list[Any]]:
+def _with(evals: list[EvalPeriod], ctes: list[tuple[str, str, list[Any]]]) -> tuple[str, list[Any]]:
     """The WITH clause: the periods, each period's months (pm: one row per period and calendar
-    month it covers, year × 12 + month), and the term's base rows."""
+    month it covers, year × 12 + month), and the term's own (materialised: each is read by every
+    branch)."""
     cte, params = period_rows(evals)
     months = (
         "pm(code, m) AS (SELECT code, start_m FROM periods UNION ALL "
         "SELECT pm.code, pm.m + 1 FROM pm JOIN periods p ON p.code = pm.code WHERE pm.m < p.end_m)"
     )
-    return f"WITH RECURSIVE {cte}, {months}, base AS MATERIALIZED ({base}) ", params + base_params
+    parts = [cte, months]
+    for name, sql, cte_params in ctes:
+        parts.append(f"{name} AS MATERIALIZED ({sql})")
+        params += cte_params
+    return "WITH RECURSIVE " + ", ".join(parts) + " ", params
 
 
 def term_query(term: dict[str, Any], dimensions: list[str | None], evals: list[EvalPeriod]) -> tuple[str, list[Any]]:
     """The complete SQL and parameters of one term for several dimensions at once:
     rows (dimension, pcode, dim, value)."""
-    base, base_params, branches = TermSQL(term).build(dimensions, evals)
-    head, params = _with(evals, base, base_params)
+    ctes, branches = TermSQL(term).build(dimensions, evals)
+    head, params = _with(evals, ctes)
     parts: list[str] = []
     for d, (sql, branch_params) in branches.items():
         parts.append(f"SELECT '{d}' AS dimension, pcode, dim, value FROM ({sql}) x{len(parts)}")
@@ -542,8 +555,8 @@ def drilldown_query(
 ) -> tuple[str, list[Any]]:
     """The primary keys of the records behind the term's value, for the one period given."""
     compiled = TermSQL(term)
-    base, base_params, branches = compiled.build([dimension], [period], aggregate=False)
-    head, params = _with([period], base, base_params)
+    ctes, branches = compiled.build([dimension], [period], aggregate=False)
+    head, params = _with([period], ctes)
     rows, row_params = branches[dimension or ""]
     if term.get("having"):
         passing, extra = compiled._passing(rows)
