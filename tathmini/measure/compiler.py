@@ -413,6 +413,9 @@ class TermSQL:
                 total = "COUNT(*)" if agg == "count" else "SUM(v)"
                 base = f"SELECT {keys}, {total} AS n FROM ({base}) r GROUP BY {keys}"
 
+        # The latest row per entity can be picked once for all branches when every branch's group
+        # is a property of the entity (an e-service's institution's region, a post's unit).
+        rank_once = latest is not None and all(self._follows_entity(d, latest["per"]) for d in dimensions)
         ctes = [("base", base, base_params)]
         if not monthly:
             # The records matched to their periods, once for every disaggregation's branch.
@@ -437,7 +440,12 @@ class TermSQL:
                 # Only which values each period holds matters: one row per period, value and group.
                 carried = ["v", *dim_cols.values()]
                 joined = joined.replace("SELECT ", "SELECT DISTINCT ", 1)
-            ctes.append(("joined", joined.format(cols=", ".join(f"b.{name}" for name in carried)), outer_params))
+            joined = joined.format(cols=", ".join(f"b.{name}" for name in carried))
+            joined_params = list(outer_params)
+            if latest and rank_once:
+                joined, then_params = self._latest(joined, latest, then_cols, by_dim=False)
+                joined_params += then_params
+            ctes.append(("joined", joined, joined_params))
 
         branches: dict[str, tuple[str, list[Any]]] = {}
         for wanted in dimensions:
@@ -453,23 +461,31 @@ class TermSQL:
             dim_sql, dim_join = self._branch_dim(wanted, dim_cols, "j")
             rows = f"SELECT j.*, {dim_sql} AS dim FROM joined j {dim_join}"
             params: list[Any] = []
-            if latest:
-                per = ", ".join(f"e{i}" for i in range(len(latest["per"])))
-                ranked = (
-                    # dim is in the partition: with the org-unit link a record appears once per ancestor.
-                    f"SELECT r.*, ROW_NUMBER() OVER (PARTITION BY pcode, dim, {per} ORDER BY ord DESC, rid DESC) AS rn "
-                    f"FROM ({rows}) r"
-                )
-                self.params = []
-                conditions = ["rn = 1"] + [self._then_sql(flt, then_cols) for flt in t.get("then", [])]
-                params += self.params
-                rows = f"SELECT * FROM ({ranked}) k WHERE {' AND '.join(conditions)}"
+            if latest and not rank_once:
+                rows, params = self._latest(rows, latest, then_cols, by_dim=True)
             if aggregate:
                 sql, extra = self._aggregate(rows)
                 branches[wanted or ""] = (sql, params + extra)
             else:
                 branches[wanted or ""] = (rows, params)
         return ctes, branches
+
+    def _follows_entity(self, dimension: str | None, per: list[Any]) -> bool:
+        if not dimension:
+            return True
+        path = self.source.org_unit if dimension == ORG_UNIT_DIMENSION else self.source.dimensions[dimension]
+        return any(isinstance(p, str) and (path == p or str(path).startswith(p + "__")) for p in per)
+
+    def _latest(
+        self, rows: str, latest: dict[str, Any], then_cols: dict[str, str], *, by_dim: bool
+    ) -> tuple[str, list[Any]]:
+        """Keep each entity's latest row per period (per period and group with ``by_dim``: with the
+        org-unit link a record appears once per ancestor), then the term's ``then`` filters."""
+        per = ", ".join(["pcode", *(["dim"] if by_dim else []), *(f"e{i}" for i in range(len(latest["per"])))])
+        ranked = f"SELECT r.*, ROW_NUMBER() OVER (PARTITION BY {per} ORDER BY ord DESC, rid DESC) AS rn FROM ({rows}) r"
+        self.params = []
+        conditions = ["rn = 1"] + [self._then_sql(flt, then_cols) for flt in self.term.get("then", [])]
+        return f"SELECT * FROM ({ranked}) k WHERE {' AND '.join(conditions)}", self.params
 
     def _passing(self, rows: str) -> tuple[str, list[Any]]:
         having = self.term["having"]
