@@ -3,6 +3,7 @@ probes of a stable service, and two shards probing every check exactly once per 
 
     python bench/monitor_bench.py [--checks N] [--concurrency 50,100,200] [--long-checks N]
                                   [--long-rounds N] [--stable N] [--shard-checks N] [--shard-seconds S]
+                                  [--parts throughput,memory,rows,shards]
 
 Sets up Django itself on a throwaway database: a SQLite file in a temporary folder or, with
 DATABASE_URL set, a new PostgreSQL database created beside the one it names and dropped at the
@@ -13,7 +14,7 @@ benchmark allows explicitly; nothing else is reached. Figures go in docs/benchma
    worker process probing them with the given concurrency (claims, probes, records: the whole
    path), the clock held still so that every check is due exactly once.
 2. Memory: a long run of rounds one minute apart on a stepped clock; the process's resident
-   memory is printed as the rounds go (hourly rollups and day rows are written on the way).
+   memory is printed as the rounds go (hourly figures and day rows are written on the way).
 3. Rows: one stable service probed 10,000 times a minute apart; the rows it left in each table.
 4. Shards: two real ``manage.py monitor`` processes (shard 1/2 and 2/2), then two processes that
    both claim everything (1/1 twice), on the real clock with a 5-second interval; the servers log
@@ -43,6 +44,7 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 T0 = datetime(2015, 1, 5, 0, 0, tzinfo=UTC)
+PARTS = ("throughput", "memory", "rows", "shards")
 
 
 def rss_mb() -> float:
@@ -60,7 +62,11 @@ def main() -> None:
     parser.add_argument("--stable", type=int, default=10_000)
     parser.add_argument("--shard-checks", type=int, default=300)
     parser.add_argument("--shard-seconds", type=int, default=32)
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"which parts to run, of {','.join(PARTS)}")
     args = parser.parse_args()
+    args.parts = set(args.parts.split(","))
+    if not args.parts <= set(PARTS):
+        parser.error(f"--parts: choose among {', '.join(PARTS)}")
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tathmini.settings")
     os.environ["DEBUG"] = "0"  # no query log growing through the run
@@ -166,7 +172,7 @@ def throughput(args: argparse.Namespace, urls: list[str]) -> None:
 
 
 def memory(args: argparse.Namespace, urls: list[str]) -> None:
-    from tathmini.monitor.models import HourRollup, MonitorDay
+    from tathmini.monitor.models import MonitorDay
     from tathmini.monitor.prober import Prober
     from tathmini.monitor.testing import FakeClock
     from tathmini.monitor.worker import Worker
@@ -187,12 +193,13 @@ def memory(args: argparse.Namespace, urls: list[str]) -> None:
         worker.shutdown()
     seconds = time.perf_counter() - started
     print(f"   {worker.probed} probes in {seconds:.1f} s ({worker.probed / seconds:.0f} /s with a round's wait)")
-    print(f"   stored: {HourRollup.objects.count()} hourly rollups, {MonitorDay.objects.count()} day rows")
+    hours = sum(len(d.hour_figures()) for d in MonitorDay.objects.only("day", "hours"))
+    print(f"   stored: {MonitorDay.objects.count()} day rows holding {hours} hours of probe figures")
     clear()
 
 
 def rows(args: argparse.Namespace, urls: list[str]) -> None:
-    from tathmini.monitor.models import Check, Flip, HourRollup, Incident, MonitorDay
+    from tathmini.monitor.models import Check, Flip, Incident, MonitorDay
     from tathmini.monitor.prober import Prober
     from tathmini.monitor.testing import FakeClock
     from tathmini.monitor.worker import Worker
@@ -205,19 +212,22 @@ def rows(args: argparse.Namespace, urls: list[str]) -> None:
             clock.advance(60)
         worker.shutdown()
     check = Check.objects.get(pk=pk)
+    days = list(MonitorDay.objects.filter(eservice=check.eservice))
     counts = {
         "flips": Flip.objects.filter(owner=check).count(),
         "incidents": Incident.objects.filter(owner=check).count(),
-        "hourly rollups": HourRollup.objects.filter(owner=check).count(),
-        "day rows": MonitorDay.objects.filter(eservice=check.eservice).count(),
+        "day rows": len(days),
     }
     total = sum(counts.values())
+    hours = sum(len(d.hour_figures()) for d in days)
+    probes = sum(f.probes for d in days for f in d.hour_figures())
     span = clock.now - T0
     print(
         f"\n3. Rows: one stable service, {worker.probed} probes a minute apart ({span.days} d {span.seconds // 3600} h)"
     )
     listed = ", ".join(f"{v} {k}" for k, v in counts.items())
     print(f"   {listed}: {total} rows (a row per probe would be {worker.probed})")
+    print(f"   the day rows hold {hours} hours of probe figures, {probes} probes in all")
     clear()
 
 
@@ -284,15 +294,19 @@ def run(args: argparse.Namespace) -> None:
     ports = json.loads(farm.stdout.readline())
     urls = [f"http://127.0.0.1:{port}/up" for port in ports]
     try:
-        throughput(args, urls)
-        memory(args, urls)
-        rows(args, urls)
+        if "throughput" in args.parts:
+            throughput(args, urls)
+        if "memory" in args.parts:
+            memory(args, urls)
+        if "rows" in args.parts:
+            rows(args, urls)
     finally:
         farm.stdin.close()
         farm.wait(10)
-    print("\n4. Shards (real processes, real clock)")
-    shards(args, "shards 1/2 + 2/2", ["1/2", "2/2"])
-    shards(args, "two workers both 1/1", ["1/1", "1/1"])
+    if "shards" in args.parts:
+        print("\n4. Shards (real processes, real clock)")
+        shards(args, "shards 1/2 + 2/2", ["1/2", "2/2"])
+        shards(args, "two workers both 1/1", ["1/1", "1/1"])
 
 
 if __name__ == "__main__":

@@ -169,8 +169,8 @@ MONITOR_CONCURRENCY = env_int("MONITOR_CONCURRENCY", 100, minimum=1)
 MONITOR_TIMEOUT_SECONDS = env_int("MONITOR_TIMEOUT_SECONDS", 10, minimum=1)
 MONITOR_MAX_BYTES = env_int("MONITOR_MAX_BYTES", 1024 * 1024, minimum=1024)
 MONITOR_INTERVAL_SECONDS = env_int("MONITOR_INTERVAL_SECONDS", 60, minimum=10)
-# Hourly rollups (response times) older than this are deleted; flips, incidents and the daily
-# availability rows are kept for good.
+# The hourly probe figures (response times) of days older than this are cleared; flips, incidents
+# and the daily availability (seconds monitored and up) are kept for good.
 MONITOR_ROLLUP_DAYS = env_int("MONITOR_ROLLUP_DAYS", 90, minimum=2)
 
 # --- Reports (docs/reports.md) ------------------------------------------------------------------

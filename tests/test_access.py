@@ -98,6 +98,7 @@ SAMPLE_KWARGS.update(
         "monitor:service": _monitor_sample("service"),
         "monitor:service_json": _monitor_sample("service"),
         "monitor:pause": _monitor_sample("service"),
+        "monitor:edit": _monitor_sample("service"),
     }
 )
 
@@ -106,6 +107,9 @@ SAMPLE_KWARGS.update(
 RULES_INSIDE: dict[str, Callable[[Any], bool]] = {
     name: record_types.get("standards").editable_by for name in ("records:create", "records:edit", "records:delete")
 }
+
+# A check's settings: among the staff who see probe details, those whose role may change checks.
+RULES_INSIDE["monitor:edit"] = lambda user: user.has_perm("monitor.change_check")
 
 # The import pages ask the record type who may import it (tests/test_imports.py checks by hand).
 RULES_INSIDE.update(

@@ -1,5 +1,6 @@
 """The monitor worker with its clock in the test's hand: states, flips, incidents and their times,
-rollups, pausing, lapses, claims and shards, and the sync of checks with the registry.
+the hourly figures packed into the day rows, pausing, lapses, claims and shards, and the sync of
+checks with the registry.
 
 The servers are local (tathmini/monitor/testing.py) on 127.0.0.1, which the test settings allow.
 """
@@ -19,7 +20,7 @@ from django.core.management.base import CommandError
 
 from tathmini.core.models import AuditEvent
 from tathmini.monitor import availability, services
-from tathmini.monitor.models import Check, Flip, HourRollup, Incident, MonitorDay, State
+from tathmini.monitor.models import Check, Flip, Incident, MonitorDay, State
 from tathmini.monitor.prober import Cause, Outcome, Prober
 from tathmini.monitor.services import ProbeResult, Rollups, claim_due, parse_shard, shard_key_of
 from tathmini.monitor.testing import FakeClock, LocalServer, self_signed_context
@@ -183,7 +184,11 @@ def test_each_kind_of_server_gives_its_state_and_cause(
     assert incidents == ([(T0, None, cause)] if state == State.DOWN else [])
 
 
-def test_a_stable_service_stores_a_flip_an_hourly_rollup_and_a_day(
+def hours_of(check: Check, day: date) -> list[Any] | None:
+    return MonitorDay.objects.get(eservice=check.eservice, day=day).hours
+
+
+def test_a_stable_service_stores_a_flip_and_a_day_row_holding_its_hours(
     worker: Worker, clock: FakeClock, server: LocalServer
 ) -> None:
     check = make_check("stable", server.url("/up"))
@@ -192,14 +197,20 @@ def test_a_stable_service_stores_a_flip_an_hourly_rollup_and_a_day(
     worker.shutdown()  # writes what is in memory
     assert server.hits("/up") >= 180
     assert Flip.objects.filter(owner=check).count() == 1
-    rollups = list(HourRollup.objects.filter(owner=check).order_by("hour").values_list("hour", "probes", "failures"))
-    assert rollups == [(T0, 60, 0), (T0 + timedelta(hours=1), 60, 0), (T0 + timedelta(hours=2), 60, 0)]
-    day = MonitorDay.objects.get(eservice=check.eservice)
+    day = MonitorDay.objects.get(eservice=check.eservice)  # the only row besides the flip
     assert (day.day, day.seconds_monitored, day.seconds_up) == (date(2014, 3, 3), 3 * 3600, 3 * 3600)
+    hours = day.hours
+    assert hours is not None and len(hours) == 24
+    assert [h for h, slot in enumerate(hours) if slot is not None] == [8, 9, 10]
+    assert [(f.hour, f.probes, f.failures, f.answered) for f in day.hour_figures()] == [
+        (T0, 60, 0, 60),
+        (T0 + timedelta(hours=1), 60, 0, 60),
+        (T0 + timedelta(hours=2), 60, 0, 60),
+    ]
     assert Incident.objects.filter(owner=check).count() == 0
 
 
-def test_rollups_keep_counts_and_nearest_rank_percentiles(db: None) -> None:
+def test_hourly_figures_keep_counts_and_nearest_rank_percentiles(db: None) -> None:
     check = make_check("rollup", "http://127.0.0.1:9/")
     rollups = Rollups()
     for k in range(1, 101):  # 08:00:00 … 08:49:30, answering in k ms; every tenth answer is a 503
@@ -208,24 +219,71 @@ def test_rollups_keep_counts_and_nearest_rank_percentiles(db: None) -> None:
     rollups.add(ProbeResult(check.pk, T0 + timedelta(minutes=59), Outcome(False, Cause.TIMEOUT)))  # no answer
     rollups.add(ProbeResult(check.pk, T0 + timedelta(hours=1), Outcome(True, status=200, response_ms=7)))
     assert rollups.flush(before=T0 + timedelta(hours=1)) == 1  # 08:00–08:59 only
-    row = HourRollup.objects.get(owner=check, hour=T0)
-    assert (row.probes, row.failures, row.answered) == (101, 11, 100)
-    assert (row.p50_ms, row.p95_ms, row.max_ms) == (50, 95, 100)  # ranks ⌈0.5 × 100⌉ and ⌈0.95 × 100⌉
+    # [probes, failures, answered, p50, p95, max]: ranks ⌈0.5 × 100⌉ = 50 and ⌈0.95 × 100⌉ = 95
+    assert hours_of(check, T0.date()) == [None] * 8 + [[101, 11, 100, 50, 95, 100]] + [None] * 15
+    day = MonitorDay.objects.get(eservice=check.eservice)
+    assert (day.seconds_monitored, day.seconds_up) == (0, 0)  # no flip yet: the seconds come from rebuild_days
     assert len(rollups) == 1  # 09:00 stays in memory until its hour is over
 
 
-def test_a_rollup_written_again_within_the_hour_is_merged(db: None) -> None:
+def test_two_writes_of_the_same_hour_are_merged_into_the_day_row(db: None) -> None:
     check = make_check("merge", "http://127.0.0.1:9/")
-    first, second = Rollups(), Rollups()
-    for ms in (10, 20, 30):
+    Flip.objects.create(owner=check, at=T0, state=State.UP, previous=State.UNKNOWN)
+    availability.rebuild_days(Check.objects.filter(pk=check.pk), T0.date(), T0 + timedelta(hours=2))
+    first, second = Rollups(), Rollups()  # a worker and its restart (or two workers on one shard)
+    for ms in (10, 20, 30, 40):
         first.add(ProbeResult(check.pk, T0, Outcome(True, status=200, response_ms=ms)))
     second.add(ProbeResult(check.pk, T0 + MINUTE, Outcome(False, Cause.TIMEOUT)))
-    second.add(ProbeResult(check.pk, T0 + 2 * MINUTE, Outcome(True, status=200, response_ms=50)))
+    for ms in (15, 25):
+        second.add(ProbeResult(check.pk, T0 + 2 * MINUTE, Outcome(True, status=200, response_ms=ms)))
+    second.add(ProbeResult(check.pk, T0 + timedelta(hours=1), Outcome(True, status=200, response_ms=5)))
     first.flush()
     second.flush()
-    row = HourRollup.objects.get(owner=check, hour=T0)
-    # counts add up; the median becomes (20 × 3 + 50 × 1) / 4 = 27.5 → 28; the slowest is 50
-    assert (row.probes, row.failures, row.answered, row.p50_ms, row.max_ms) == (5, 1, 4, 28, 50)
+    day = MonitorDay.objects.get(eservice=check.eservice)
+    # 08:00, first [4, 0, 4, p50 20, p95 40, max 40] + second [3, 1, 2, p50 15, p95 25, max 25]:
+    # counts add up (7 probes, 1 failure, 6 answered), the slowest is the larger (40), and each
+    # percentile is the larger of the two, 20 and 40 (the six times 10 15 20 25 30 40 have
+    # nearest-rank median 20 (rank 3) and 95th percentile 40 (rank 6): here the bound is exact).
+    assert day.hours is not None and day.hours[8] == [7, 1, 6, 20, 40, 40]
+    assert day.hours[9] == [1, 0, 1, 5, 5, 5]  # another hour of the second write, as it was
+    assert (day.seconds_monitored, day.seconds_up) == (7200, 7200)  # the merge left the seconds alone
+
+
+def test_a_merged_percentile_is_the_larger_of_the_two_never_less() -> None:
+    # 10 × 100 ms then 10 × 1000 ms: halves with medians 100 and 1000; the whole's nearest-rank
+    # median is 100 (rank 10 of 20), so the larger, 1000, is an upper bound, not the value.
+    assert services.merge_slot([10, 0, 10, 100, 100, 100], [10, 0, 10, 1000, 1000, 1000]) == [
+        20,
+        0,
+        20,
+        1000,
+        1000,
+        1000,
+    ]
+    # an hour without any answer has no percentiles: the other part's stand
+    assert services.merge_slot([3, 3, 0, None, None, None], [2, 0, 2, 30, 40, 40]) == [5, 3, 2, 30, 40, 40]
+
+
+def test_rebuilding_the_days_keeps_the_hourly_figures(db: None) -> None:
+    check = make_check("rebuild-hours", "http://127.0.0.1:9/")
+    Flip.objects.create(owner=check, at=T0, state=State.UP, previous=State.UNKNOWN)
+    Flip.objects.create(owner=check, at=T0 + timedelta(hours=2), state=State.UNKNOWN, previous=State.UP)
+    rollups = Rollups()
+    for minute in range(2):
+        rollups.add(ProbeResult(check.pk, T0 + minute * MINUTE, Outcome(True, status=200, response_ms=30)))
+    rollups.flush()
+    slot = [2, 0, 2, 30, 30, 30]
+    out = StringIO()
+    call_command("monitor", "rebuild-days", "--since", "2014-03-01", stdout=out)
+    assert "1 day row(s) written from 2014-03-01" in out.getvalue()
+    day = MonitorDay.objects.get(eservice=check.eservice)
+    assert day.hours is not None and (day.seconds_monitored, day.seconds_up, day.hours[8]) == (7200, 7200, slot)
+    # The flips rewritten so that nothing was monitored that day: the seconds go, the hours stay.
+    Flip.objects.filter(owner=check).delete()
+    Check.objects.filter(pk=check.pk).update(state=State.UNKNOWN)
+    assert availability.rebuild_days(Check.objects.filter(pk=check.pk), T0.date(), T0 + timedelta(days=1)) == 0
+    day.refresh_from_db()
+    assert day.hours is not None and (day.seconds_monitored, day.seconds_up, day.hours[8]) == (0, 0, slot)
 
 
 # --- Pausing, lapses, stopping ----------------------------------------------------------------
@@ -420,8 +478,8 @@ def test_the_loop_probes_with_the_real_clock_until_stopped(db: None, server: Loc
     timer.join()
     check.refresh_from_db()
     assert check.state == State.UP and server.hits("/switch/loop") == 1  # once: the next slot is a minute away
-    assert HourRollup.objects.filter(owner=check).count() == 1  # written on the way out
-    assert MonitorDay.objects.filter(eservice=check.eservice).count() == 1
+    [day] = MonitorDay.objects.filter(eservice=check.eservice)  # seconds and the hour, written on the way out
+    assert day.seconds_monitored > 0 and len(day.hour_figures()) == 1 and day.hour_figures()[0].probes == 1
 
 
 def test_the_command_syncs_rebuilds_and_refuses_a_bad_shard(db: None) -> None:
@@ -450,15 +508,35 @@ def test_a_tick_probes_everything_due_even_beyond_one_batch(worker: Worker, serv
     assert worker.tick() == 0  # nothing is due until the next slot
 
 
-def test_hourly_rollups_are_kept_for_the_configured_days_only(
+def test_retention_clears_old_days_hourly_figures_and_keeps_their_seconds(
     worker: Worker, clock: FakeClock, server: LocalServer, settings: Any
 ) -> None:
     settings.MONITOR_ROLLUP_DAYS = 2
     check = make_check("pruned", server.url("/up"), interval_seconds=3600)
     run(worker, clock, T0 + timedelta(days=3), step=timedelta(hours=1))  # 08:00 on the 3rd … 08:00 on the 6th
-    hours = list(HourRollup.objects.filter(owner=check).order_by("hour").values_list("hour", flat=True))
-    # The first flush of the 6th (at midnight) deleted everything before midnight on the 4th; the
-    # hours kept run from 00:00 on the 4th to 07:00 on the 6th (written at 08:00): 24 + 24 + 8.
-    assert hours[0] == datetime(2014, 3, 4, tzinfo=UTC) and hours[-1] == datetime(2014, 3, 6, 7, tzinfo=UTC)
-    assert len(hours) == 56
+    days = {
+        d.day: (d.seconds_monitored, d.seconds_up, len(d.hour_figures()))
+        for d in MonitorDay.objects.filter(eservice=check.eservice)
+    }
+    # The first flush of the 6th (at midnight) cleared the hours of the days before the 4th (the
+    # 6th less 2 days); the hours kept run from 00:00 on the 4th to 07:00 on the 6th (written at
+    # 08:00): 24 + 24 + 8. Every day keeps its seconds: up from 08:00 on the 3rd to 08:00 on the 6th.
+    assert days == {
+        date(2014, 3, 3): (16 * 3600, 16 * 3600, 0),
+        date(2014, 3, 4): (86400, 86400, 24),
+        date(2014, 3, 5): (86400, 86400, 24),
+        date(2014, 3, 6): (8 * 3600, 8 * 3600, 8),
+    }
+    assert MonitorDay.objects.get(eservice=check.eservice, day=date(2014, 3, 3)).hours is None
     assert Flip.objects.filter(owner=check).count() == 1  # the history itself is kept
+
+
+def test_retention_drops_a_day_row_that_held_only_hours(db: None, settings: Any) -> None:
+    settings.MONITOR_ROLLUP_DAYS = 2
+    check = make_check("only-hours", "http://127.0.0.1:9/")
+    rollups = Rollups()
+    rollups.add(ProbeResult(check.pk, T0, Outcome(True, status=200, response_ms=9)))
+    rollups.flush()  # a day row with the hour and no second monitored (no flip)
+    assert services.prune_hours(Check.objects.filter(pk=check.pk), T0 + timedelta(days=2)) == 0  # the 3rd is kept
+    assert services.prune_hours(Check.objects.filter(pk=check.pk), T0 + timedelta(days=3)) == 1
+    assert not MonitorDay.objects.filter(eservice=check.eservice).exists()

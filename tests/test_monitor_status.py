@@ -1,5 +1,6 @@
 """The public status page, its per-institution and per-service views and their JSON twins, and
-the staff's probe details and pause/resume.
+the staff's probe details (with the hourly figures packed in the day rows), pause/resume and the
+form that edits a check's settings.
 
 Time is fixed at NOW; every figure is worked out by hand from the flips written below:
 
@@ -15,6 +16,7 @@ Time is fixed at NOW; every figure is worked out by hand from the flips written 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tathmini.core.models import AuditEvent
+from tathmini.monitor import services
 from tathmini.monitor.models import Check, Flip, Incident, State
 from tathmini.monitor.prober import Cause
 from tathmini.monitor.services import shard_key_of
@@ -220,3 +223,181 @@ def test_the_overview_costs_the_same_queries_for_many_services(
         assert Client().get(reverse("monitor:overview")).status_code == 200
     with django_assert_max_num_queries(8):
         assert Client().get(reverse("monitor:institution", args=["status-q"])).status_code == 200
+
+
+# --- The hourly figures staff see -----------------------------------------------------------
+def test_staff_see_the_last_48_hours_of_probe_figures_from_the_day_rows(
+    world: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    x = world["x"]
+    services.write_hours(
+        {
+            (x.pk, date(2014, 3, 29)): {11: [60, 0, 60, 90, 190, 260], 12: [60, 0, 60, 100, 200, 250]},
+            (x.pk, date(2014, 3, 31)): {10: [60, 3, 57, 120, 300, 450], 11: [60, 60, 60, 80, 95, 99]},
+        }
+    )
+    client = personas["me_officer"].client()
+    html = client.get(reverse("monitor:service", args=["status-x"]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = html.split("Probes per hour, last 48 hours")[1].split("</table>")[0]
+    # NOW is 12:00 UTC on the 31st: the hours from 12:00 on the 29th, newest first (11:00 on the
+    # 29th is older), shown in the Agency's time zone (UTC+3)
+    assert re.findall(r'<th scope="row"><time datetime="([^"]+)"', table) == [
+        "2014-03-31T14:00:00+03:00",
+        "2014-03-31T13:00:00+03:00",
+        "2014-03-29T15:00:00+03:00",
+    ]
+    assert "<td>60</td><td>3</td><td>120</td><td>300</td><td>450</td>" in table
+    rollups = client.get(reverse("monitor:service_json", args=["status-x"])).json()["rollups"]
+    assert rollups == [
+        {
+            "hour": "2014-03-31T11:00:00Z",
+            "probes": 60,
+            "failures": 60,
+            "answered": 60,
+            "p50_ms": 80,
+            "p95_ms": 95,
+            "max_ms": 99,
+        },
+        {
+            "hour": "2014-03-31T10:00:00Z",
+            "probes": 60,
+            "failures": 3,
+            "answered": 57,
+            "p50_ms": 120,
+            "p95_ms": 300,
+            "max_ms": 450,
+        },
+        {
+            "hour": "2014-03-29T12:00:00Z",
+            "probes": 60,
+            "failures": 0,
+            "answered": 60,
+            "p50_ms": 100,
+            "p95_ms": 200,
+            "max_ms": 250,
+        },
+    ]
+    assert "rollups" not in Client().get(reverse("monitor:service_json", args=["status-x"])).json()
+
+
+# --- Editing a check's settings ---------------------------------------------------------------
+SETTINGS = {
+    "interval_seconds": "300",
+    "expect_status_min": "200",
+    "expect_status_max": "399",
+    "expect_keyword": "Karibu",
+    "max_response_ms": "2000",
+}
+
+
+def check_events(check: Check) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(object_id=str(check.pk), content_type__model="check").order_by("pk"))
+
+
+def test_an_administrator_edits_a_checks_settings_and_it_is_audited(
+    world: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    admin = personas["administrator"]
+    client = admin.client()
+    service_page = client.get(reverse("monitor:service", args=["status-x"]), HTTP_ACCEPT_LANGUAGE="en")
+    url = reverse("monitor:edit", args=["status-x"])
+    assert url in service_page.content.decode()
+    form = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert form.status_code == 200 and 'name="interval_seconds" value="60"' in form.content.decode()
+    response = client.post(url, SETTINGS)
+    assert response.status_code == 302 and response["Location"] == reverse("monitor:service", args=["status-x"])
+    x = Check.objects.get(pk=world["x"].pk)
+    assert (x.interval_seconds, x.expect_status_min, x.expect_status_max, x.expect_keyword, x.max_response_ms) == (
+        300,
+        200,
+        399,
+        "Karibu",
+        2000,
+    )
+    assert x.next_due == NOW + timedelta(seconds=30)  # a longer interval starts from the slot already planned
+    assert x.expectation.status_max == 399  # what the next probe is told to expect
+    [event] = check_events(x)
+    assert (event.actor, event.channel, event.action, event.changes) == (
+        admin.user,
+        "web",
+        "update",
+        {
+            "interval_seconds": [60, 300],
+            "expect_status_max": [299, 399],
+            "expect_keyword": ["", "Karibu"],
+            "max_response_ms": [None, 2000],
+        },
+    )
+    client.post(url, SETTINGS)  # the same values again: nothing to record
+    assert len(check_events(x)) == 1
+    client.post(url, {**SETTINGS, "interval_seconds": "30"})
+    x.refresh_from_db()
+    assert (x.interval_seconds, x.next_due) == (30, NOW)  # a shorter interval takes effect at once
+    assert check_events(x)[-1].changes == {"interval_seconds": [300, 30]}
+
+
+def test_the_admin_site_edits_a_check_through_the_same_audited_write(
+    world: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    admin = personas["administrator"]
+    url = reverse("admin:monitor_check_change", args=[world["y"].pk])
+    response = admin.client().post(url, {**SETTINGS, "expect_keyword": ""})
+    assert response.status_code == 302
+    y = Check.objects.get(pk=world["y"].pk)
+    assert (y.interval_seconds, y.expect_status_max) == (300, 399)
+    [event] = check_events(y)
+    assert (event.actor, event.changes) == (
+        admin.user,
+        {"interval_seconds": [60, 300], "expect_status_max": [299, 399], "max_response_ms": [None, 2000]},
+    )
+
+
+def test_only_roles_that_may_change_checks_edit_them(world: dict[str, Any], personas: dict[str, Any]) -> None:
+    url = reverse("monitor:edit", args=["status-x"])
+    for name in ("me_officer", "agency_officer", "manager", "focal_person", "outsider"):
+        client = personas[name].client()
+        assert client.get(url).status_code == 403, name
+        assert client.post(url, SETTINGS).status_code == 403, name
+    # staff who see the probe details without the permission get no link to the form
+    page = personas["me_officer"].client().get(reverse("monitor:service", args=["status-x"]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "Probe details" in html and url not in html
+    anonymous = Client().post(url, SETTINGS)
+    assert anonymous.status_code == 302 and "/accounts/" in anonymous["Location"]
+    x = Check.objects.get(pk=world["x"].pk)
+    assert (x.interval_seconds, x.expect_status_max, x.expect_keyword) == (60, 299, "")
+    assert check_events(x) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"expect_status_min": "500", "expect_status_max": "400"},
+            "expect_status_max",
+            "cannot be below the lowest (500)",
+        ),
+        ({"interval_seconds": "5"}, "interval_seconds", "greater than or equal to 10"),
+        ({"interval_seconds": "86401"}, "interval_seconds", "less than or equal to 86400"),
+        ({"expect_status_min": "99"}, "expect_status_min", "greater than or equal to 100"),
+        ({"expect_status_max": "600"}, "expect_status_max", "less than or equal to 599"),
+        ({"max_response_ms": "20000"}, "max_response_ms", "after 10000 ms"),
+        ({"interval_seconds": ""}, "interval_seconds", "This field is required"),
+    ],
+)
+def test_invalid_settings_get_field_errors_and_change_nothing(
+    world: dict[str, Any], personas: dict[str, Any], settings: Any, change: dict[str, str], field: str, message: str
+) -> None:
+    settings.MONITOR_TIMEOUT_SECONDS = 10
+    response = (
+        personas["administrator"]
+        .client()
+        .post(reverse("monitor:edit", args=["status-x"]), {**SETTINGS, **change}, HTTP_ACCEPT_LANGUAGE="en")
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == [field] and message in " ".join(errors[field])
+    assert f'id="id_{field}_error"' in response.content.decode()
+    x = Check.objects.get(pk=world["x"].pk)
+    assert (x.interval_seconds, x.expect_status_min, x.expect_status_max, x.max_response_ms) == (60, 200, 299, None)
+    assert check_events(x) == []

@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "registry.region": ("view", "add", "change"),
         "strategy.orgunit": ("view", "add", "change"),
         "accounts.loginthrottle": ("view", "change", "delete"),
+        # The Agency's ICT operations: each availability check's interval and expectations
+        # (the status page's settings form and the admin; the worker owns the rest).
+        "monitor.check": ("view", "change"),
     },
     Role.ME_OFFICER: {
         f"strategy.{model}": ("view", "add", "change", "delete")

@@ -5,7 +5,7 @@ over any window, seconds monitored = time in ``up`` or ``down``, seconds up = ti
 availability = seconds up ÷ seconds monitored. Flip times are whole seconds (the worker truncates
 them), so every figure here is a whole number of seconds and the ratio is exact.
 
-``rebuild_days`` writes the per-day figures (``MonitorDay``) that the indicator engine sums for
+``rebuild_days`` writes the per-day seconds (``MonitorDay``) that the indicator engine sums for
 R01; the status page computes its 30- and 90-day figures with the same functions.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from tathmini.monitor.models import Check, Flip, Incident, MonitorDay, State
@@ -83,6 +83,8 @@ def by_day(state_at_start: str, flips: Sequence[FlipPoint], start: datetime, end
     """Seconds per UTC day of [start, end), split at midnight; days with nothing monitored are left out."""
     out: dict[date, Seconds] = {}
     for a, b, state in segments(state_at_start, flips, start, end):
+        if state not in (State.UP, State.DOWN):
+            continue  # not monitored: nothing to count, however many days it spans
         while a < b:
             midnight = datetime.combine(a.date() + timedelta(days=1), time.min, tzinfo=UTC)
             piece_end = min(b, midnight)
@@ -106,11 +108,12 @@ def timelines(checks: QuerySet[Check], start: datetime, end: datetime) -> dict[i
 
     A check the worker has stopped probing without saying so (the monitor was not running) gets
     a flip to ``unknown`` at the end of its last probe's slot, the same flip the worker writes
-    when it comes back; so silence is never counted as up or down.
+    when it comes back; so silence is never counted as up or down. The exception is a
+    demonstration check (``illustrative``, monitor/demo.py), which nothing probes.
     """
     last = Flip.objects.filter(owner=OuterRef("pk"), at__lt=start).order_by("-at", "-pk").values("state")[:1]
     rows = checks.annotate(state_then=Subquery(last)).values_list(
-        "pk", "eservice_id", "state_then", "state", "last_probe_at", "interval_seconds"
+        "pk", "eservice_id", "state_then", "state", "last_probe_at", "interval_seconds", "illustrative"
     )
     flips: dict[int, list[FlipPoint]] = defaultdict(list)
     for owner, at, state in (
@@ -120,9 +123,11 @@ def timelines(checks: QuerySet[Check], start: datetime, end: datetime) -> dict[i
     ):
         flips[owner].append((at, state))
     out = {}
-    for pk, eservice_id, state_then, state_now, last_probe, interval in rows:
+    for pk, eservice_id, state_then, state_now, last_probe, interval, illustrative in rows:
         points = flips.get(pk, [])
-        if state_now != State.UNKNOWN and last_probe is not None and end - last_probe > lapse_limit(interval):
+        # A demonstration check is never probed: its generated history runs on in its last state.
+        watched = state_now != State.UNKNOWN and not illustrative
+        if watched and last_probe is not None and end - last_probe > lapse_limit(interval):
             points = [*points, (last_probe.replace(microsecond=0) + timedelta(seconds=interval), State.UNKNOWN)]
         out[pk] = Timeline(eservice_id, state_then or State.UNKNOWN, points)
     return out
@@ -145,21 +150,62 @@ def midnight(day: date) -> datetime:
 
 
 def rebuild_days(checks: QuerySet[Check], first_day: date, now: datetime) -> int:
-    """Recompute the MonitorDay rows of ``checks`` from ``first_day`` to ``now`` (the current day
-    counts up to ``now``) from the flips. Returns the number of rows written."""
+    """Recompute the seconds monitored and up in the MonitorDay rows of ``checks`` from
+    ``first_day`` to ``now`` (the current day counts up to ``now``) from the flips. Returns the
+    number of days with monitored time.
+
+    Only the seconds are rewritten: the hourly probe figures packed in the same rows come from the
+    probes, not the flips, and are kept as they are (a day that has figures but no monitored time
+    keeps its row with zero seconds). The rows are updated in place (an upsert), so a worker folding
+    its hours into them meanwhile loses nothing.
+    """
     now = now.replace(microsecond=0)
     start = midnight(first_day)
     if now <= start:
         return 0
     rows = [
-        MonitorDay(eservice_id=t.eservice_id, day=day, seconds_monitored=s.monitored, seconds_up=s.up)
+        (t.eservice_id, day, s.monitored, s.up)
         for t in timelines(checks, start, now).values()
         for day, s in by_day(t.state_at_start, t.flips, start, now).items()
     ]
+    computed = {(eservice_id, day) for eservice_id, day, _m, _u in rows}
+    in_range = MonitorDay.objects.filter(eservice__in=checks.values("eservice_id"), day__gte=first_day)
     with transaction.atomic():
-        MonitorDay.objects.filter(eservice__in=checks.values("eservice_id"), day__gte=first_day).delete()
-        MonitorDay.objects.bulk_create(rows, batch_size=1000)
+        # Days that had monitored time and no longer have any (flips rewritten) are zeroed.
+        gone = [
+            pk
+            for pk, eservice_id, day in in_range.exclude(seconds_monitored=0).values_list("pk", "eservice_id", "day")
+            if (eservice_id, day) not in computed
+        ]
+        for k in range(0, len(gone), 1000):
+            MonitorDay.objects.filter(pk__in=gone[k : k + 1000]).update(seconds_monitored=0, seconds_up=0)
+        _upsert_seconds(rows)
+        in_range.filter(seconds_monitored=0, hours__isnull=True).delete()
     return len(rows)
+
+
+def _upsert_seconds(rows: list[tuple[int, date, int, int]]) -> None:
+    """Insert the days, or update the seconds of those already there, leaving their hours alone.
+    Plain SQL: an ORM object per day cost more than the whole computation, and a worker rewrites a
+    day per check every hour."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(MonitorDay._meta.db_table)
+    insert = f"INSERT INTO {table} (eservice_id, day, seconds_monitored, seconds_up) "
+    upsert = (
+        " ON CONFLICT (eservice_id, day) DO UPDATE"
+        " SET seconds_monitored = excluded.seconds_monitored, seconds_up = excluded.seconds_up"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Four arrays in one statement: thousands of placeholders cost more to send than the rows.
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            unnest = "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::integer[], %s::integer[])"
+            cursor.execute(insert + unnest + upsert, columns)
+            return
+        adapt = connection.ops.adapt_datefield_value
+        params = [(eservice_id, adapt(day), monitored, up) for eservice_id, day, monitored, up in rows]
+        cursor.executemany(insert + "VALUES (%s, %s, %s, %s)" + upsert, params)
 
 
 def rebuild_incidents(checks: QuerySet[Check]) -> int:
@@ -168,14 +214,16 @@ def rebuild_incidents(checks: QuerySet[Check]) -> int:
     incidents: list[Incident] = []
     open_incident: dict[int, Incident] = {}
     flips = Flip.objects.filter(owner__in=checks.values("pk")).order_by("owner_id", "at", "pk")
-    for flip in flips.only("owner_id", "at", "state", "cause", "detail").iterator(chunk_size=2000):
-        current = open_incident.pop(flip.owner_id, None)
+    for owner_id, at, state, cause, detail in flips.values_list("owner_id", "at", "state", "cause", "detail").iterator(
+        chunk_size=2000
+    ):
+        current = open_incident.pop(owner_id, None)
         if current is not None:
-            current.ended_at = flip.at
-        if flip.state == State.DOWN:
-            incident = Incident(owner_id=flip.owner_id, started_at=flip.at, cause=flip.cause, detail=flip.detail)
+            current.ended_at = at
+        if state == State.DOWN:
+            incident = Incident(owner_id=owner_id, started_at=at, cause=cause, detail=detail)
             incidents.append(incident)
-            open_incident[flip.owner_id] = incident
+            open_incident[owner_id] = incident
     with transaction.atomic():
         Incident.objects.filter(owner__in=checks.values("pk")).delete()
         Incident.objects.bulk_create(incidents, batch_size=1000)

@@ -1,10 +1,12 @@
 """What the availability monitor keeps: one check per live e-service address, and rows only when
-something matters: a flip per change of state, an incident per outage, a rollup per check and
-hour, and a row per e-service and day of seconds monitored and up (docs/monitor.md).
+something matters: a flip per change of state, an incident per outage, and a row per e-service
+and UTC day holding the seconds monitored and up and that day's 24 hourly probe figures
+(docs/monitor.md).
 
 A probe of a stable service writes no row of its own: it moves the check's ``next_due`` and
-last-probe fields and adds to an hourly rollup kept in the worker's memory. History is the flips;
-everything else (incidents, days, availability) can be recomputed from them.
+last-probe fields and adds to an hourly rollup kept in the worker's memory, which is folded into
+the day's row when the hour is over. History is the flips; incidents and the seconds of each day
+can be recomputed from them (the hourly figures cannot, and a recomputation keeps them).
 
 The foreign keys to a check are called ``owner`` because ``check`` would hide Django's
 ``Model.check()``, the system-check hook.
@@ -12,7 +14,9 @@ The foreign keys to a check are called ``owner`` because ``check`` would hide Dj
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -56,6 +60,9 @@ class Check(models.Model):
     # ``paused``: staff stopped probing it. Either way it is not monitored.
     active = models.BooleanField(_("active"), default=True)
     paused = models.BooleanField(_("paused"), default=False)
+    # Seeded history of a demonstration e-service (tathmini/monitor/demo.py): its address is made
+    # up, so the worker never claims it and the sync leaves it alone.
+    illustrative = models.BooleanField(_("illustrative"), default=False)
     # The start of the next slot this check is due in; claiming a slot moves it (worker.py).
     next_due = models.DateTimeField(_("next probe due"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.UNKNOWN)
@@ -70,7 +77,13 @@ class Check(models.Model):
         verbose_name = _("availability check")
         verbose_name_plural = _("availability checks")
         ordering = ["eservice__code"]
-        indexes = [models.Index(fields=["next_due"], name="monitor_check_due", condition=Q(active=True, paused=False))]
+        indexes = [
+            models.Index(
+                fields=["next_due"],
+                name="monitor_check_due",
+                condition=Q(active=True, paused=False, illustrative=False),
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(expect_status_min__lte=models.F("expect_status_max")), name="monitor_status_range"
@@ -143,33 +156,36 @@ class Incident(models.Model):
         return None if self.ended_at is None else self.ended_at - self.started_at
 
 
-class HourRollup(models.Model):
-    """Probes of one check in one hour (UTC): counts and response-time percentiles (ms) of the
-    probes that got an answer."""
+# One hour's probes of a check, packed in ``MonitorDay.hours``: [probes, failures, answered,
+# p50_ms, p95_ms, max_ms]; the response times are those of the probes that got an answer, so the
+# three percentiles are null when ``answered`` is 0.
+Slot = list[Any]
+SLOT_FIELDS = ("probes", "failures", "answered", "p50_ms", "p95_ms", "max_ms")
 
-    owner = models.ForeignKey(Check, on_delete=models.CASCADE, related_name="rollups", verbose_name=_("check"))
-    hour = models.DateTimeField(_("hour"))
-    probes = models.PositiveIntegerField(_("probes"))
-    failures = models.PositiveIntegerField(_("failures"))
-    answered = models.PositiveIntegerField(_("answered"), default=0)
-    p50_ms = models.PositiveIntegerField(_("median (ms)"), null=True, blank=True)
-    p95_ms = models.PositiveIntegerField(_("95th percentile (ms)"), null=True, blank=True)
-    max_ms = models.PositiveIntegerField(_("slowest (ms)"), null=True, blank=True)
 
-    class Meta:
-        verbose_name = _("hourly rollup")
-        verbose_name_plural = _("hourly rollups")
-        ordering = ["owner", "-hour"]
-        constraints = [models.UniqueConstraint(fields=["owner", "hour"], name="monitor_rollup_hour_unique")]
+@dataclass(frozen=True)
+class HourFigures:
+    """One slot of ``MonitorDay.hours`` with its hour, as the pages read it."""
 
-    def __str__(self) -> str:
-        return f"{self.owner_id} {self.hour:%Y-%m-%d %H}:00"
+    hour: datetime
+    probes: int
+    failures: int
+    answered: int
+    p50_ms: int | None
+    p95_ms: int | None
+    max_ms: int | None
 
 
 class MonitorDay(models.Model):
-    """Seconds one e-service was monitored and up on one UTC day, computed exactly from the flips
-    (availability.rebuild_days). The indicator engine reads these through the ``availability``
-    data source: R01 = Σ seconds_up ÷ Σ seconds_monitored over the days of a period."""
+    """One e-service's UTC day: the seconds it was monitored and up, computed exactly from the
+    flips (availability.rebuild_days), and the day's hourly probe figures (services.write_hours).
+
+    The indicator engine reads the seconds through the ``availability`` data source:
+    R01 = Σ seconds_up ÷ Σ seconds_monitored over the days of a period. ``hours`` is null (no
+    detail: none written yet, or cleared after ``MONITOR_ROLLUP_DAYS``) or a list of 24 slots, one
+    per UTC hour, each null (no probe that hour) or a ``Slot``. Packing a day's hours in its row
+    keeps a stable service at one row per day instead of 24 more.
+    """
 
     eservice = models.ForeignKey(
         EService, on_delete=models.CASCADE, related_name="monitor_days", verbose_name=_("e-service")
@@ -177,6 +193,7 @@ class MonitorDay(models.Model):
     day = models.DateField(_("day"))
     seconds_monitored = models.PositiveIntegerField(_("seconds monitored"), validators=[MaxValueValidator(86400)])
     seconds_up = models.PositiveIntegerField(_("seconds up"), validators=[MaxValueValidator(86400)])
+    hours = models.JSONField(_("hourly probe figures"), null=True, blank=True, default=None)
 
     class Meta:
         verbose_name = _("day of availability")
@@ -192,3 +209,12 @@ class MonitorDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.eservice_id} {self.day}"
+
+    def hour_figures(self) -> list[HourFigures]:
+        """The day's hours that had probes, in time order."""
+        return hour_figures(self.day, self.hours)
+
+
+def hour_figures(day: date, hours: list[Slot | None] | None) -> list[HourFigures]:
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return [HourFigures(start + timedelta(hours=h), *slot) for h, slot in enumerate(hours or []) if slot is not None]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tathmini.accounts.roles import Role
 from tathmini.monitor import availability
 from tathmini.monitor.availability import Seconds
-from tathmini.monitor.models import Check, Flip, HourRollup, Incident, State
+from tathmini.monitor.models import Check, Flip, HourFigures, Incident, MonitorDay, State, hour_figures
 from tathmini.monitor.services import lapse_after
 from tathmini.registry.models import Institution
 
@@ -34,10 +34,17 @@ def sees_probe_details(user: Any) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or set(STAFF_ROLES) & set(user.roles)))
 
 
+def may_edit_checks(user: Any) -> bool:
+    """Who changes a check's interval and expectations: the roles given the model permission in
+    ``accounts/roles.py`` (the administrators, the Agency's ICT operations), and superusers."""
+    return bool(user.is_authenticated and user.has_perm("monitor.change_check"))
+
+
 def shown_state(check: Check, now: datetime) -> str:
     if check.paused:
         return "paused"
-    if check.state != State.UNKNOWN and check.last_probe_at and now - check.last_probe_at > lapse_after(check):
+    lapsed = check.last_probe_at is not None and now - check.last_probe_at > lapse_after(check)
+    if check.state != State.UNKNOWN and lapsed and not check.illustrative:
         return "unknown"  # the monitor has not probed it lately: its last state is no longer known
     return str(check.state)
 
@@ -137,9 +144,17 @@ def service_status(code: str, now: datetime, *, details: bool) -> dict[str, Any]
         "details": details,
     }
     if details:
-        data["rollups"] = list(HourRollup.objects.filter(owner=row.check, hour__gte=now - timedelta(hours=48)))
+        data["rollups"] = recent_hours(row.check, now)
         data["flips"] = list(Flip.objects.filter(owner=row.check).order_by("-at", "-pk")[:20])
     return data
+
+
+def recent_hours(check: Check, now: datetime, hours: int = 48) -> list[HourFigures]:
+    """The hourly probe figures of the last ``hours`` hours, newest first, from the day rows."""
+    since = now - timedelta(hours=hours)
+    days = MonitorDay.objects.filter(eservice_id=check.eservice_id, day__gte=since.date(), hours__isnull=False)
+    figures = [f for day, slots in days.values_list("day", "hours") for f in hour_figures(day, slots)]
+    return sorted((f for f in figures if f.hour >= since), key=lambda f: f.hour, reverse=True)
 
 
 # --- The JSON twin ----------------------------------------------------------------------------

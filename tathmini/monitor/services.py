@@ -1,12 +1,13 @@
 """Writes of the monitor: which checks exist (sync with the registry), claiming due checks,
-recording probe results as flips and incidents, hourly rollups, pausing and resuming.
+recording probe results as flips and incidents, the hourly figures packed into the day rows,
+pausing, resuming and editing a check's expectations.
 
-The worker (worker.py) calls these from one thread; the status page calls pause/resume.
+The worker (worker.py) calls these from one thread; the staff pages call pause, resume and edit.
 """
 
 from __future__ import annotations
 
-import statistics
+import json
 import zlib
 from array import array
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Mod
 
 from tathmini.core import audit
-from tathmini.monitor.models import Check, Flip, HourRollup, Incident, State
+from tathmini.monitor.models import Check, Flip, Incident, MonitorDay, Slot, State
 from tathmini.monitor.prober import Expectation, Outcome
 from tathmini.registry.models import EService
 
@@ -70,7 +71,7 @@ def _stopped_at(check: Check, now: datetime) -> datetime:
     """When monitoring of a check really stopped: now, or the end of its last probe's slot if the
     worker has not probed it since (so that a dead worker's silence is not counted as up)."""
     now = whole_seconds(now)
-    if check.last_probe_at is None:
+    if check.last_probe_at is None or check.illustrative:  # a demonstration check never lapses
         return now
     return max(min(now, whole_seconds(check.last_probe_at + check.interval)), check.state_since or now)
 
@@ -110,7 +111,10 @@ def sync_checks(now: datetime, shard: Shard = ALL) -> SyncResult:
     candidates = EService.objects.live_on(today).exclude(url="").filter(illustrative=False)
     live = {pk: url for pk, url in candidates.values_list("pk", "url") if shard_key_of(pk) % n == i}
     result = SyncResult()
-    existing = in_shard(Check.objects.all(), shard).values_list("pk", "eservice_id", "url", "active")
+    # The demonstration's seeded checks (monitor/demo.py) are neither stopped nor restarted here.
+    existing = in_shard(Check.objects.filter(illustrative=False), shard).values_list(
+        "pk", "eservice_id", "url", "active"
+    )
     known = set()
     to_stop, to_restart, url_changes = [], [], []
     for pk, eservice_id, url, active in existing:
@@ -171,7 +175,7 @@ def claim_due(now: datetime, shard: Shard = ALL, limit: int = 1000, skip: Iterab
     ``next_due`` only if no other worker moved it first, so a slot is probed once, however many
     workers overlap. Checks in ``skip`` (still being probed) are left for later."""
     skipped = set(skip)
-    due = in_shard(Check.objects.filter(active=True, paused=False, next_due__lte=now), shard)
+    due = in_shard(Check.objects.filter(active=True, paused=False, illustrative=False, next_due__lte=now), shard)
     fields = (
         "pk",
         "url",
@@ -346,7 +350,7 @@ def _dirty(recorded: Recorded, pk: int, day: date) -> None:
     recorded.dirty_days[pk] = min(day, recorded.dirty_days.get(pk, day))
 
 
-# --- Hourly rollups ---------------------------------------------------------------------------
+# --- Hourly figures ---------------------------------------------------------------------------
 def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
@@ -358,6 +362,9 @@ class _Hour:
     # Response times (ms) of the probes that got an answer: 4 bytes each, at most one hour's worth.
     samples: array = field(default_factory=lambda: array("I"))
 
+    def slot(self) -> Slot:
+        return hour_slot(self.probes, self.failures, self.samples)
+
 
 def _rank(ordered: list[int], q: float) -> int:
     """Nearest-rank percentile of a sorted list."""
@@ -365,8 +372,48 @@ def _rank(ordered: list[int], q: float) -> int:
     return ordered[index]
 
 
+def hour_slot(probes: int, failures: int, response_ms: Iterable[int]) -> Slot:
+    """An hour's slot (models.SLOT_FIELDS) from its counts and the answered probes' times."""
+    ordered = sorted(response_ms)
+    if not ordered:
+        return [probes, failures, 0, None, None, None]
+    return [probes, failures, len(ordered), _rank(ordered, 0.5), _rank(ordered, 0.95), ordered[-1]]
+
+
+def merge_slot(old: Slot, new: Slot) -> Slot:
+    """Two writes of the same hour (a restart within the hour, or two workers given the same
+    shard): the counts add up and the slowest is the larger, both exact. The percentiles of the
+    merged probes are not known, but they lie between the two parts' percentiles (at least half
+    of each part is at or below its median, so at least half of the whole is at or below the
+    larger median; likewise for the 95th), so the larger is kept: a merged hour never looks
+    faster than it was."""
+
+    def larger(a: int | None, b: int | None) -> int | None:
+        return a if b is None else b if a is None else max(a, b)
+
+    return [
+        old[0] + new[0],
+        old[1] + new[1],
+        old[2] + new[2],
+        larger(old[3], new[3]),
+        larger(old[4], new[4]),
+        larger(old[5], new[5]),
+    ]
+
+
+def merge_hours(stored: list[Slot | None] | None, new: dict[int, Slot]) -> list[Slot | None]:
+    """A day's 24 slots with ``new`` (UTC hour → slot) folded in."""
+    hours: list[Slot | None] = list(stored or [])
+    hours += [None] * (24 - len(hours))
+    for hour, slot in new.items():
+        current = hours[hour]
+        hours[hour] = list(slot) if current is None else merge_slot(current, slot)
+    return hours
+
+
 class Rollups:
-    """This hour's probes per check, in memory; written as one row per check and hour."""
+    """This hour's probes per check, in memory; folded into the check's day row when the hour is
+    over (``write_hours``)."""
 
     def __init__(self) -> None:
         self._hours: dict[tuple[int, datetime], _Hour] = {}
@@ -382,67 +429,92 @@ class Rollups:
             acc.samples.append(min(result.outcome.response_ms, 2**32 - 1))
 
     def flush(self, before: datetime | None = None) -> int:
-        """Write the hours that started before ``before`` (all when None); returns rows written.
-
-        A row already there (the worker restarted within the hour) is merged: counts add up, the
-        slowest is the larger, and the percentiles become the probe-weighted mean of the two, an
-        approximation that only such a restart introduces.
-        """
-        keys = [k for k in self._hours if before is None or k[1] < before]
+        """Write the hours that started before ``before`` (all when None); returns hours written."""
+        keys = sorted(k for k in self._hours if before is None or k[1] < before)
         if not keys:
             return 0
-        existing = {
-            (r.owner_id, r.hour): r
-            for r in HourRollup.objects.filter(owner_id__in={k[0] for k in keys}, hour__in={k[1] for k in keys})
-        }
-        create, update = [], []
+        by_day: dict[tuple[int, date], dict[int, Slot]] = {}
         for key in keys:
-            acc = self._hours.pop(key)
-            ordered = sorted(acc.samples)
-            row = HourRollup(
-                owner_id=key[0],
-                hour=key[1],
-                probes=acc.probes,
-                failures=acc.failures,
-                answered=len(ordered),
-                p50_ms=_rank(ordered, 0.5) if ordered else None,
-                p95_ms=_rank(ordered, 0.95) if ordered else None,
-                max_ms=ordered[-1] if ordered else None,
-            )
-            old = existing.get(key)
-            if old is None:
-                create.append(row)
-            else:
-                update.append(_merge(old, row))
-        with transaction.atomic():
-            HourRollup.objects.bulk_create(create, batch_size=1000)
-            HourRollup.objects.bulk_update(
-                update, ["probes", "failures", "answered", "p50_ms", "p95_ms", "max_ms"], batch_size=500
-            )
+            check_id, hour = key
+            by_day.setdefault((check_id, hour.date()), {})[hour.hour] = self._hours.pop(key).slot()
+        write_hours(by_day)
         return len(keys)
 
 
-def prune_rollups(checks: QuerySet[Check], now: datetime) -> int:
-    """Delete the hourly rollups of ``checks`` older than ``MONITOR_ROLLUP_DAYS``: they only say how
-    fast a service answered, and would otherwise grow by a row per check and hour for ever."""
-    cutoff = hour_of(now) - timedelta(days=settings.MONITOR_ROLLUP_DAYS)
-    deleted, _ = HourRollup.objects.filter(owner__in=checks.values("pk"), hour__lt=cutoff).delete()
-    return deleted
+HOURS_BATCH = 1000  # day rows read, merged and written per transaction
 
 
-def _merge(old: HourRollup, new: HourRollup) -> HourRollup:
-    def weighted(a: int | None, b: int | None) -> int | None:
-        if a is None or b is None:
-            return a if b is None else b
-        return round(statistics.fmean([a, b], weights=[old.answered, new.answered]))
+def write_hours(figures: dict[tuple[int, date], dict[int, Slot]]) -> None:
+    """Fold hourly slots, (check id, UTC day) → {hour: slot}, into the e-services' day rows.
 
-    old.p50_ms = weighted(old.p50_ms, new.p50_ms)
-    old.p95_ms = weighted(old.p95_ms, new.p95_ms)
-    old.max_ms = max(x for x in (old.max_ms, new.max_ms, 0) if x is not None) or None
-    old.probes += new.probes
-    old.failures += new.failures
-    old.answered += new.answered
-    return old
+    A day row missing so far is created with no seconds (the next ``rebuild_days`` fills them in).
+    The rows are locked while their slots are merged, in one order (id; then the missing ones,
+    sorted), so several workers writing the same day wait for each other instead of overwriting
+    each other's hours; a slot already written for the hour is merged (``merge_slot``).
+    """
+    ids = sorted({c for c, _ in figures})
+    owners: dict[int, int] = {}
+    for k in range(0, len(ids), HOURS_BATCH):  # bounded: SQLite limits the parameters of a query
+        owners.update(Check.objects.filter(pk__in=ids[k : k + HOURS_BATCH]).values_list("pk", "eservice_id"))
+    wanted: dict[tuple[int, date], dict[int, Slot]] = {}
+    for (check_id, day), hours in figures.items():
+        if check_id in owners:  # a check deleted meanwhile has no day to write to
+            wanted[(owners[check_id], day)] = hours
+    keys = sorted(wanted)
+    for start in range(0, len(keys), HOURS_BATCH):
+        batch = keys[start : start + HOURS_BATCH]
+        with transaction.atomic():
+            rows = _lock_days(batch)
+            missing = [key for key in batch if key not in rows]
+            if missing:
+                MonitorDay.objects.bulk_create(
+                    [MonitorDay(eservice_id=e, day=d, seconds_monitored=0, seconds_up=0) for e, d in missing],
+                    ignore_conflicts=True,  # another worker may have created it meanwhile
+                )
+                rows |= _lock_days(missing)
+            _save_hours([(rows[key][0], merge_hours(rows[key][1], wanted[key])) for key in batch])
+
+
+def _lock_days(keys: list[tuple[int, date]]) -> dict[tuple[int, date], tuple[int, Any]]:
+    """(e-service, day) → (row id, hours) of the day rows that exist, locked until commit."""
+    found = (
+        MonitorDay.objects.select_for_update()
+        .filter(eservice_id__in={e for e, _ in keys}, day__in={d for _, d in keys})
+        .order_by("pk")
+        .values_list("pk", "eservice_id", "day", "hours")
+    )
+    wanted = set(keys)
+    return {(e, d): (pk, hours) for pk, e, d, hours in found if (e, d) in wanted}
+
+
+def _save_hours(rows: list[tuple[int, list[Slot | None]]]) -> None:
+    """Plain SQL, one statement (PostgreSQL) or one prepared UPDATE (SQLite) for the batch: an
+    hourly write touches every check's day row, too many for ``bulk_update``'s CASE expressions."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(MonitorDay._meta.db_table)
+    params = [(pk, json.dumps(hours, separators=(",", ":"))) for pk, hours in rows]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::jsonb)"] * len(params))
+            cursor.execute(
+                f"UPDATE {table} AS d SET hours = v.hours FROM (VALUES {values}) AS v(id, hours) WHERE d.id = v.id",  # noqa: S608
+                [x for row in params for x in row],
+            )
+            return
+        cursor.executemany(f"UPDATE {table} SET hours = %s WHERE id = %s", [(h, pk) for pk, h in params])  # noqa: S608
+
+
+def prune_hours(checks: QuerySet[Check], now: datetime) -> int:
+    """Clear the hourly figures of ``checks``' days older than ``MONITOR_ROLLUP_DAYS``: they only
+    say how fast a service answered. The day's seconds monitored and up (R01's input) are kept;
+    a row that held nothing else (no second monitored) goes. Returns the days cleared."""
+    cutoff = (now.astimezone(UTC) - timedelta(days=settings.MONITOR_ROLLUP_DAYS)).date()
+    old = MonitorDay.objects.filter(eservice__in=checks.values("eservice_id"), day__lt=cutoff)
+    with transaction.atomic():
+        cleared = old.filter(hours__isnull=False).update(hours=None)
+        old.filter(seconds_monitored=0, hours__isnull=True).delete()
+    return cleared
 
 
 # --- Staff actions ----------------------------------------------------------------------------
@@ -466,3 +538,35 @@ def check_resume(check: Check, *, actor: Any, now: datetime) -> bool:
         if moved:
             audit.event("update", check, actor=actor, channel="web", changes={"paused": [True, False]}, at=now).save()
     return bool(moved)
+
+
+# What staff may change on a check (the status page's settings form and the admin); everything
+# else on it belongs to the worker.
+EDITABLE_FIELDS = ("interval_seconds", "expect_status_min", "expect_status_max", "expect_keyword", "max_response_ms")
+
+
+def check_update(check: Check, values: dict[str, Any], *, actor: Any, now: datetime, channel: str = "web") -> dict:
+    """Change a check's interval and expectations (``EDITABLE_FIELDS``; values already
+    validated), audited with the old and new values. Returns the changes, {} when nothing changed.
+
+    A shorter interval takes effect at once (the check falls due now); a longer one from the
+    slot already planned. The next probe applies the new expectations.
+    """
+    with transaction.atomic():
+        locked = Check.objects.select_for_update().get(pk=check.pk)
+        before = {name: audit.plain(getattr(locked, name)) for name in EDITABLE_FIELDS}
+        after = {name: audit.plain(values.get(name, getattr(locked, name))) for name in EDITABLE_FIELDS}
+        changes = audit.diff(before, after)
+        if not changes:
+            return {}
+        for name in changes:
+            setattr(locked, name, values[name])
+        fields = list(changes)
+        if "interval_seconds" in changes and locked.interval_seconds < before["interval_seconds"]:
+            locked.next_due = min(locked.next_due, whole_seconds(now))
+            fields.append("next_due")
+        locked.save(update_fields=fields)
+        audit.event("update", locked, actor=actor, channel=channel, changes=changes, at=now).save()
+    for name in fields:
+        setattr(check, name, getattr(locked, name))
+    return changes

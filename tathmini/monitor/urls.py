@@ -12,4 +12,5 @@ urlpatterns = [
     path("service/<slug:code>/", views.service, name="service"),
     path("service/<slug:code>.json", views.service_json, name="service_json"),
     path("service/<slug:code>/pause/", views.pause, name="pause"),
+    path("service/<slug:code>/settings/", views.edit, name="edit"),
 ]

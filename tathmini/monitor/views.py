@@ -1,11 +1,13 @@
 """The public status page (HTML and its ``.json`` twin from the same selector) and the staff
-action of pausing or resuming a check. Thin: reads in selectors, writes in services."""
+actions of pausing or resuming a check and editing its expectations. Thin: reads in selectors,
+writes in services."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from tathmini.core.access import for_roles, public
 from tathmini.monitor import selectors, services
+from tathmini.monitor.forms import CheckSettingsForm
 from tathmini.monitor.models import Check
 from tathmini.monitor.worker import utc_now
 
@@ -70,7 +73,9 @@ def institution_json(request: HttpRequest, code: str) -> JsonResponse:
 @public
 def service(request: HttpRequest, code: str) -> HttpResponse:
     details = selectors.sees_probe_details(request.user)
-    return render(request, "monitor/service.html", selectors.service_status(code, utc_now(), details=details))
+    data = selectors.service_status(code, utc_now(), details=details)
+    data["may_edit"] = details and selectors.may_edit_checks(request.user)
+    return render(request, "monitor/service.html", data)
 
 
 @public
@@ -86,6 +91,7 @@ def service_json(request: HttpRequest, code: str) -> JsonResponse:
                 "hour": selectors.iso(r.hour),
                 "probes": r.probes,
                 "failures": r.failures,
+                "answered": r.answered,
                 "p50_ms": r.p50_ms,
                 "p95_ms": r.p95_ms,
                 "max_ms": r.max_ms,
@@ -112,3 +118,19 @@ def pause(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, _("Choose pause or resume."))
         return redirect("monitor:service", code=code)
     return render(request, "monitor/pause.html", {"check": check})
+
+
+@for_roles(*selectors.STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, code: str) -> HttpResponse:
+    """A check's interval and expectations. Among the staff who see probe details, only those
+    whose role holds the permission to change checks (``selectors.may_edit_checks``) may edit."""
+    if not selectors.may_edit_checks(request.user):
+        raise PermissionDenied
+    check = get_object_or_404(Check.objects.select_related("eservice__institution"), eservice__code=code)
+    form = CheckSettingsForm(request.POST or None, instance=Check.objects.get(pk=check.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = services.check_update(check, form.cleaned_data, actor=request.user, now=utc_now())
+        messages.success(request, _("Check settings saved.") if changes else _("Nothing was changed."))
+        return redirect("monitor:service", code=code)
+    return render(request, "monitor/edit.html", {"check": check, "form": form}, status=400 if form.errors else 200)

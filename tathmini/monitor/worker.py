@@ -35,7 +35,7 @@ from tathmini.monitor.services import (
     claim_due,
     hour_of,
     in_shard,
-    prune_rollups,
+    prune_hours,
     record_results,
     sync_checks,
 )
@@ -96,7 +96,7 @@ class Worker:
         self.concurrency = concurrency or settings.MONITOR_CONCURRENCY
         self.probes = ProbeLoop(prober or Prober.from_settings(), self.concurrency, clock)
         self.sync_every = sync_every
-        self.rollups = Rollups()
+        self.rollups = Rollups()  # this hour's probe figures, per check
         self.inflight: dict[int, concurrent.futures.Future[ProbeResult]] = {}
         self.last_sync: datetime | None = None
         self.hour: datetime | None = None  # the hour the rollups in memory belong to
@@ -159,13 +159,13 @@ class Worker:
         self.hour = hour
 
     def flush(self, now: datetime) -> None:
-        """Write the finished hours' rollups and bring the shard's day rows up to ``now``; once a
-        day, delete the rollups older than ``MONITOR_ROLLUP_DAYS``."""
+        """Fold the finished hours into the day rows and bring the shard's day rows up to ``now``;
+        once a day, clear the hourly figures of the days older than ``MONITOR_ROLLUP_DAYS``."""
         new_day = self.days_from is not None and now.date() != self.days_from
         self.rollups.flush(before=hour_of(now))
         self.flush_days(now)
         if new_day:
-            prune_rollups(in_shard(Check.objects.all(), self.shard), now)
+            prune_hours(in_shard(Check.objects.all(), self.shard), now)
 
     def flush_days(self, now: datetime) -> None:
         first = self.days_from or now.date()

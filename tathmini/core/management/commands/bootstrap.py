@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from tathmini.accounts.models import User
 from tathmini.core import demo, demo_records
+from tathmini.monitor import demo as monitor_demo
 
 
 class Command(BaseCommand):
@@ -39,6 +40,10 @@ class Command(BaseCommand):
             loaded = demo_records.load_demo_records()
             if loaded:
                 self.stdout.write(f"Demo records loaded: {sum(loaded.values()):,} rows (illustrative).")
+            # The status page's history of the demo e-services: generated, never probed.
+            seeded = monitor_demo.load_demo_monitor()
+            if seeded:
+                self.stdout.write(f"Demo monitor history loaded for {seeded:,} e-services (illustrative).")
         password = os.environ.get("TATHMINI_ADMIN_PASSWORD", demo.DEMO_PASSWORD)
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@localhost", password)
