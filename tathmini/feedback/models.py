@@ -90,7 +90,10 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["received_at"]),
             models.Index(fields=["resolved_at"]),
+            # K18's recurrence looks back along this one; its count of the Agency's complaints in a
+            # period reads the next (without it, every complaint about the Agency ever received).
             models.Index(fields=["about", "category", "subject", "received_at"]),
+            models.Index(fields=["about", "received_at"]),
         ]
         constraints = [
             models.CheckConstraint(

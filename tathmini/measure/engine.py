@@ -73,19 +73,22 @@ def same_position_in(period: P.Period, fiscal_year_code: str) -> P.Period:
 
 
 def rebuild_org_unit_links() -> None:
-    """Ancestor/descendant pairs of the org-unit tree (small: tens of units)."""
+    """Ancestor/descendant pairs of the org-unit tree (small: tens of units); written only when
+    the tree changed, so that every automatic refresh can call this for two cheap reads."""
     parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
-    links = []
+    wanted = set()
     for unit in parents:
         node: int | None = unit
         depth = 0
         while node is not None:
-            links.append(OrgUnitLink(ancestor_id=node, descendant_id=unit, depth=depth))
+            wanted.add((node, unit, depth))
             node = parents.get(node)
             depth += 1
+    if set(OrgUnitLink.objects.values_list("ancestor_id", "descendant_id", "depth")) == wanted:
+        return
     with transaction.atomic():
         OrgUnitLink.objects.all().delete()
-        OrgUnitLink.objects.bulk_create(links)
+        OrgUnitLink.objects.bulk_create(OrgUnitLink(ancestor_id=a, descendant_id=d, depth=n) for a, d, n in wanted)
 
 
 def _run(sql: str, params: list[Any]) -> dict[str, dict[tuple[str, str], Decimal | None]]:
@@ -302,6 +305,9 @@ def _evaluate_composite(
 
 # --- Storage and refresh ------------------------------------------------------------------------
 def current_definition(indicator: Indicator) -> Definition | None:
+    cached = getattr(indicator, "_prefetched_objects_cache", {}).get("definitions")
+    if cached is not None:  # prefetched with the indicators: no query per indicator
+        return max(cached, key=lambda d: d.version, default=None)
     return indicator.definitions.order_by("-version").first()
 
 
