@@ -21,6 +21,7 @@ from tathmini.measure.models import Value
 from tathmini.records import imports
 from tathmini.records import types as record_types
 from tathmini.records.services import public_create, save_record, snapshot_before
+from tathmini.registry.models import Institution
 from tests import engine_data as E
 from tests.engine_data import d, dt, total, triple
 
@@ -118,3 +119,64 @@ def test_affected_periods_follow_the_field_that_places_a_row_in_a_period() -> No
     july = march + timedelta(days=104)
     found = triggers.affected(plan, Complaint, {march, july}, {"received_at": {march}, "resolved_at": {july}})
     assert found["R02"] == {"2015/16", "2015/16-Q1", "2015-07"}
+
+
+def k18_values() -> dict[tuple[str, str, str], tuple[Any, Any, Any]]:
+    rows = Value.objects.filter(indicator__code="K18", indicator__plan__code=E.PLAN_CODE).values_list(
+        "period", "dimension", "group", "numerator", "denominator", "value"
+    )
+    return {(p, dim, g): (n, den, v) for p, dim, g, n, den, v in rows}
+
+
+def some_year_of_complaints() -> None:
+    """Complaints about the Agency across 2014/15 from institutions in two categories and
+    regions, some repeating an earlier one within 90 days."""
+    a = E.institution("a", "ministry", "dodoma")
+    b = E.institution("b", "lga", "arusha")
+    for i, (month, day) in enumerate([(7, 3), (8, 20), (9, 1), (11, 5), (12, 24), (1, 2), (2, 14), (4, 30), (6, 30)]):
+        year = 2014 if month >= 7 else 2015
+        subject = ("slow reply", "portal down")[i % 2]
+        E.complaint(dt(year, month, day, 8), subject=subject, inst=(a, b, None)[i % 3])
+
+
+def test_a_year_refreshed_from_its_months_equals_one_computed_from_the_records(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tathmini.measure import engine
+
+    some_year_of_complaints()
+    engine.refresh(E.plan(), ["K18"])
+    asked: list[list[str]] = []
+    evaluate = engine.evaluate
+
+    def spy(indicator: Any, spec: Any, periods: Any, **kwargs: Any) -> Any:
+        asked.append([p.code for p in periods])
+        return evaluate(indicator, spec, periods, **kwargs)
+
+    monkeypatch.setattr(engine, "evaluate", spy)
+    new = E.complaint(dt(2015, 3, 20, 10), subject="portal down", inst=Institution.objects.get(code="b"))
+    day = new.received_at.date()
+    triggers.refresh_affected(Complaint, {day}, {"received_at": {day}})
+    # Only the changed months were read from the records; the year and quarters were summed.
+    assert asked == [["2015-03", "2015-04", "2015-05", "2015-06"]]
+    incremental = k18_values()
+    monkeypatch.setattr(engine, "evaluate", evaluate)
+    engine.refresh(E.plan(), ["K18"])
+    assert k18_values() == incremental
+    # By hand, 2014/15: 11 complaints (9 above, the fixture's of 1 March, the new one).
+    # "slow reply": 3 Jul, 1 Sep (60 days after: repeat), 24 Dec (114: no), 14 Feb (52: repeat),
+    # 1 Mar (15: repeat), 30 Jun (121: no) → 3. "portal down": 20 Aug, 5 Nov (77: repeat),
+    # 2 Jan (58: repeat), 20 Mar (77: repeat), 30 Apr (41: repeat) → 4. 7 of 11 = 63.636364 %.
+    assert triple(total("K18", "2014/15")) == (d(7), d(11), d("63.636364"))
+
+
+def test_without_a_stored_month_the_year_is_computed_from_the_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tathmini.measure import engine
+
+    some_year_of_complaints()
+    engine.refresh(E.plan(), ["K18"])
+    Value.objects.filter(indicator__code="K18", period="2014-11").delete()
+    new = E.complaint(dt(2015, 3, 20, 10), subject="portal down")
+    day = new.received_at.date()
+    triggers.refresh_affected(Complaint, {day}, {"received_at": {day}})
+    assert triple(total("K18", "2014/15")) == (d(7), d(11), d("63.636364"))  # as above

@@ -334,13 +334,15 @@ def refresh_indicator(indicator: Indicator, period_codes: list[str] | None = Non
     if not OrgUnitLink.objects.exists():
         rebuild_org_unit_links()  # the org-unit disaggregation joins through these links
     first = plan.first_year
-    rows = evaluate(
-        indicator,
-        definition.spec,
-        periods,
-        plan_start=first.starts_on if first else None,
-        composite_values=_composite_inputs(definition.spec, plan) if "composite" in definition.spec else None,
-    )
+    rows = _from_months(indicator, definition, periods) if period_codes is not None else None
+    if rows is None:
+        rows = evaluate(
+            indicator,
+            definition.spec,
+            periods,
+            plan_start=first.starts_on if first else None,
+            composite_values=_composite_inputs(definition.spec, plan) if "composite" in definition.spec else None,
+        )
     now = timezone.now()
     objects = [
         Value(
@@ -367,6 +369,67 @@ def refresh_indicator(indicator: Indicator, period_codes: list[str] | None = Non
         stale.delete()
         Value.objects.bulk_create(objects, batch_size=2000)
     return len(objects)
+
+
+def _counts_by_month(spec: dict[str, Any]) -> bool:
+    """Whether a year's or quarter's value is exactly the sum of its months' numerators and
+    denominators: one count of events for each side, of one source, with nothing that depends on
+    the period as a whole (no cumulation, baseline, latest row, per-entity condition or filter on
+    the period's bounds)."""
+    if "composite" in spec or spec.get("extras") or spec.get("cumulation") in ("cumulative", "latest"):
+        return False
+    terms = [t for t in (spec.get("numerator"), spec.get("denominator")) if t is not None]
+    if any("product" in t for t in terms):
+        return False
+    return len({t["source"] for t in terms}) == 1 and all(
+        t["aggregate"] == "count"
+        and t["period"]["match"] == "events"
+        and not (t.get("latest") or t.get("having") or t.get("baseline"))
+        and not any(compiler._mentions_period(f) for f in t.get("filters", []))
+        for t in terms
+    )
+
+
+def _from_months(indicator: Indicator, definition: Definition, periods: list[P.Period]) -> list[Row] | None:
+    """An incremental refresh of a count-by-month definition: the months asked for from the
+    records, and each year or quarter asked for as the sum of its months, those not asked for
+    read from the stored values. A year then costs its changed months, not its every record (K18
+    after one new complaint: four months instead of a year of recurrence checks). None when this
+    does not apply or a month is not stored from the current definition: then the caller
+    evaluates everything from the records."""
+    spec = definition.spec
+    coarse = [p for p in periods if p.kind != "month"]
+    if not coarse or not _counts_by_month(spec):
+        return None
+    fresh = {p.code: p for p in periods if p.kind == "month"}
+    inside = {p.code: [m.code for m in P.months_of(p)] for p in coarse}
+    kept = {m for months in inside.values() for m in months} - set(fresh)
+    stored = list(
+        Value.objects.filter(indicator=indicator, period__in=kept).values_list(
+            "period", "dimension", "group", "numerator", "denominator", "definition_id"
+        )
+    )
+    totals = {period for period, dimension, *_rest in stored if dimension == ""}
+    if totals != kept or any(d != definition.pk for *_rest, d in stored):
+        return None
+    rows = evaluate(indicator, spec, [p for p in periods if p.kind == "month"]) if fresh else []
+    months = [(r.period.code, r.dimension, r.group, r.numerator, r.denominator) for r in rows]
+    months += [(period, dimension, group, num, den) for period, dimension, group, num, den, _d in stored]
+    sums: dict[tuple[str, str, str], list[Decimal]] = {}
+    for p in coarse:
+        within = set(inside[p.code])
+        for month, dimension, group, num, den in months:
+            if month in within:
+                total = sums.setdefault((p.code, dimension, group), [Decimal(0), Decimal(0)])
+                total[0] += num or 0
+                total[1] += den or 0
+    has_den = "denominator" in spec
+    by_code = {p.code: p for p in coarse}
+    for (code, dimension, group), (num, den) in sorted(sums.items()):
+        rows.append(
+            Row(by_code[code], dimension, group, num, den if has_den else None, _finish(spec, num, den, has_den))
+        )
+    return rows
 
 
 def _q(x: Decimal | None) -> Decimal | None:
