@@ -34,8 +34,8 @@ from pypdf import PdfReader
 from tathmini.core import periods as P
 from tathmini.core.models import AuditEvent
 from tathmini.measure.models import Value
-from tathmini.reports import selectors, services, snapshot
-from tathmini.reports.models import Report
+from tathmini.reports import pdf, selectors, services, snapshot, xlsx
+from tathmini.reports.models import Report, ReportFile
 from tathmini.strategy.models import Baseline, FiscalYear, Indicator, Objective, OrgUnit, Plan, Target
 from tests.conftest import Persona
 
@@ -355,6 +355,119 @@ def test_a_published_report_does_not_change_when_the_data_do(
     assert client.post(reverse("reports:edit", args=[published.pk]), {"language": "en"}).status_code == 302
     published.refresh_from_db()
     assert published.achievements == ""
+
+
+def test_the_print_html_drops_only_whitespace_that_never_shows() -> None:
+    html = (
+        '<table>\n  <tr>\n    <th scope="row"><span class="code">K04</span> Number</th>\n'
+        "    <td>150</td>\n  </tr>\n</table>\n"
+        '<ul class="rating-counts"><li>On track <strong>3</strong></li> <li>At risk</li></ul>\n<p>A\nB</p>'
+    )
+    assert pdf.compact(html) == (
+        '<table><tr><th scope="row"><span class="code">K04</span> Number</th><td>150</td></tr></table>'
+        '<ul class="rating-counts"><li>On track <strong>3</strong></li> <li>At risk</li></ul><p>A\nB</p>'
+    )
+
+
+class Spy:
+    """Counts the calls of a renderer and passes them on to it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
+        self.calls = 0
+        self.real = getattr(module, name)
+        monkeypatch.setattr(module, name, self)
+
+    def __call__(self, content: dict[str, Any]) -> bytes:
+        self.calls += 1
+        return bytes(self.real(content))
+
+
+def change_k04(data: dict[str, Any]) -> None:
+    """The records change after publication: a new value for K04 in 2014/15 and a new target."""
+    Value.objects.filter(indicator=data["ind"]["K04"], period="2014/15", dimension="").update(
+        value=Decimal("999"), computed_at=datetime(2016, 1, 1, tzinfo=UTC)
+    )
+    Target.objects.filter(indicator=data["ind"]["K04"], fiscal_year__code="2014/15", org_unit=None).update(value=1000)
+
+
+def test_a_published_reports_files_are_rendered_once_and_kept(
+    plan: Plan, data: dict[str, Any], personas: dict[str, Persona], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer = personas["me_officer"]
+    report = services.report_create(plan, "annual", "2014/15", "en", officer.user)
+    services.report_update(report, officer.user, is_public=True)
+    report = services.report_publish(report, officer.user)
+    render_pdf = Spy(monkeypatch, pdf, "render_pdf")
+    render_xlsx = Spy(monkeypatch, xlsx, "report_xlsx")
+    client = officer.client()
+    pdf_url, xlsx_url = reverse("reports:pdf", args=[report.pk]), reverse("reports:xlsx", args=[report.pk])
+
+    first = client.get(pdf_url)
+    assert first.status_code == 200 and render_pdf.calls == 1
+    assert first["Content-Type"] == "application/pdf"
+    assert first["Content-Disposition"] == 'attachment; filename="ega-2012-2017-annual-2014-15-en.pdf"'
+    assert "75.0%" in pdf_text(first.content)
+    assert client.get(pdf_url).content == first.content and render_pdf.calls == 1
+    first_xlsx = client.get(xlsx_url).content
+    assert client.get(xlsx_url).content == first_xlsx and render_xlsx.calls == 1
+    kept = ReportFile.objects.filter(report=report)
+    assert sorted(kept.values_list("language", "format")) == [("en", "pdf"), ("en", "xlsx")]
+
+    change_k04(data)
+    # The same bytes, from storage, for staff, for anyone on the public link, and in another
+    # process (nothing is held in memory: a new client, the rows are what is served).
+    assert client.get(pdf_url).content == first.content
+    public = personas["anonymous"].client().get(reverse("reports:public_pdf", args=[report.pk]))
+    assert public.status_code == 200 and public.content == first.content
+    assert personas["manager"].client().get(xlsx_url).content == first_xlsx
+    assert (render_pdf.calls, render_xlsx.calls) == (1, 1)
+    # Access rules still hold for kept files.
+    assert personas["focal_person"].client().get(pdf_url).status_code == 403
+
+
+def test_a_drafts_files_are_rendered_on_every_download_and_never_kept(
+    plan: Plan, data: dict[str, Any], personas: dict[str, Persona], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer = personas["me_officer"]
+    report = services.report_create(plan, "annual", "2014/15", "en", officer.user)
+    render_pdf = Spy(monkeypatch, pdf, "render_pdf")
+    client = officer.client()
+    url = reverse("reports:pdf", args=[report.pk])
+    before = pdf_text(client.get(url).content)
+    assert "75.0%" in before and "999" not in before
+    change_k04(data)
+    after = pdf_text(client.get(url).content)
+    # 999 against 1000: 99.9% of the target.
+    assert "999" in after and "99.9%" in after and "75.0%" not in after
+    assert render_pdf.calls == 2
+    client.get(reverse("reports:xlsx", args=[report.pk]))
+    assert not ReportFile.objects.exists()
+
+    # Publishing freezes the numbers as they are then: the first published download is rendered
+    # from the frozen content, not taken from anything a draft download left behind.
+    services.report_publish(report, officer.user)
+    published = pdf_text(client.get(url).content)
+    assert "99.9%" in published and render_pdf.calls == 3
+    assert ReportFile.objects.filter(report=report, format="pdf").count() == 1
+
+
+def test_two_first_downloads_at_once_keep_one_file_and_serve_it(
+    plan: Plan, data: dict[str, Any], personas: dict[str, Persona], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer = personas["me_officer"]
+    report = services.report_publish(
+        services.report_create(plan, "annual", "2014/15", "en", officer.user), officer.user
+    )
+
+    def render_while_another_request_keeps_its_copy(content: dict[str, Any]) -> bytes:
+        # The other request finishes rendering first and keeps its bytes.
+        ReportFile.objects.create(report=report, language="en", format="pdf", content=b"%PDF kept first")
+        return b"%PDF rendered second"
+
+    monkeypatch.setattr(pdf, "render_pdf", render_while_another_request_keeps_its_copy)
+    response = officer.client().get(reverse("reports:pdf", args=[report.pk]))
+    assert response.status_code == 200 and response.content == b"%PDF kept first"
+    assert ReportFile.objects.filter(report=report).count() == 1
 
 
 def test_report_workflow_through_the_pages_is_the_me_officers(

@@ -84,12 +84,14 @@ def line_chart(
         f'aria-labelledby="{cid}-t {cid}-d" class="chart" font-family="sans-serif" font-size="11">',
         f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(description)}</desc>',
     ]
-    for k in range(5):
-        v = low + (high - low) * k / 4
-        parts.append(
-            f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e3e7eb"/>'
-            f'<text x="{PAD_LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#555e68">{_fmt(v)}</text>'
-        )
+    # The grid is one path and each series' markers another (round dots: zero-length segments
+    # with round caps), not an element per line or dot: WeasyPrint draws each element of the PDF's
+    # charts with a graphics state of its own.
+    ticks = [low + (high - low) * k / 4 for k in range(5)]
+    grid = "".join(f"M{PAD_LEFT} {y(v):.1f}H{WIDTH - PAD_RIGHT}" for v in ticks)
+    parts.append(f'<path d="{grid}" stroke="#e3e7eb" fill="none"/>')
+    for v in ticks:
+        parts.append(f'<text x="{PAD_LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#555e68">{_fmt(v)}</text>')
     # Labels that would overlap are thinned out: every k-th one is written, the table has them all.
     every = max(1, -(-n * 7 * max((len(label) for label in x_labels), default=1) // plot_w))
     for i, label in enumerate(x_labels):
@@ -110,6 +112,7 @@ def line_chart(
     dash = {"solid": "", "dashed": ' stroke-dasharray="6 4"', "dotted": ' stroke-dasharray="2 3"'}
     for s in series:
         segment: list[str] = []
+        dots: list[str] = []
         for i, p in enumerate(s.points):
             if p is None:
                 if len(segment) > 1:
@@ -119,10 +122,14 @@ def line_chart(
                 segment = []
                 continue
             segment.append(f"{x(i):.1f},{y(float(p)):.1f}")
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(float(p)):.1f}" r="3" fill="{s.colour}"/>')
+            dots.append(f"M{x(i):.1f} {y(float(p)):.1f}h0")
         if len(segment) > 1:
             parts.append(
                 f'<polyline fill="none" stroke="{s.colour}" stroke-width="2"{dash[s.style]} points="{" ".join(segment)}"/>'
+            )
+        if dots:
+            parts.append(
+                f'<path d="{"".join(dots)}" fill="none" stroke="{s.colour}" stroke-width="6" stroke-linecap="round"/>'
             )
     # legend
     lx = PAD_LEFT

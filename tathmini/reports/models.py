@@ -91,6 +91,33 @@ class Report(models.Model):
         return self.snapshot if self.is_published and self.snapshot else None
 
 
+class ReportFile(models.Model):
+    """A published report's PDF or XLSX as first rendered, served as is from then on.
+
+    A published report's content is frozen, so its files are rendered once (``files.py``) and every
+    later download gets the same bytes, at once. Drafts are never kept. The bytes live in the
+    database (SQLite or PostgreSQL alike), so every server process and machine serves the same file.
+    """
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", "XLSX"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    content = models.BinaryField()
+    rendered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "language", "format"], name="report_file_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.format}"
+
+
 class ReminderLog(models.Model):
     """One reminder sent: the unique key makes a second run (or a second machine) skip it."""
 

@@ -27,7 +27,7 @@ from tathmini.measure.views import BY as DIMENSIONS
 from tathmini.measure.views import group_labels
 from tathmini.records.exports import safe_filename
 from tathmini.registry.models import Institution, Region
-from tathmini.reports import pdf, quality, selectors, services, snapshot, xlsx
+from tathmini.reports import files, quality, selectors, services, snapshot, xlsx
 from tathmini.reports.forms import ReportCreateForm, ReportEditForm
 from tathmini.reports.models import Report
 from tathmini.strategy import selectors as plan_selectors
@@ -36,6 +36,7 @@ from tathmini.strategy.models import Objective, OrgUnit, Plan
 STAFF = (Role.ADMINISTRATOR, Role.ME_OFFICER, Role.AGENCY_OFFICER, Role.MANAGER)
 QUALITY = (Role.ME_OFFICER, Role.ADMINISTRATOR)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOAD_TYPES = {"pdf": "application/pdf", "xlsx": XLSX_TYPE}
 AGENCY = "agency"  # the ?unit= value that asks for the whole Agency
 
 
@@ -316,11 +317,8 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _download(report: Report, suffix: str) -> HttpResponse:
-    content = services.content(report)
-    if suffix == "pdf":
-        response = HttpResponse(pdf.render_pdf(content), content_type="application/pdf")
-    else:
-        response = HttpResponse(xlsx.report_xlsx(content), content_type=XLSX_TYPE)
+    # A published report's file is rendered once and then served as kept (files.py).
+    response = HttpResponse(files.report_file(report, suffix), content_type=DOWNLOAD_TYPES[suffix])
     response["Content-Disposition"] = f'attachment; filename="{report.file_stem()}.{suffix}"'
     return response
 
