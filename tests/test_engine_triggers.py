@@ -180,3 +180,15 @@ def test_without_a_stored_month_the_year_is_computed_from_the_records(monkeypatc
     day = new.received_at.date()
     triggers.refresh_affected(Complaint, {day}, {"received_at": {day}})
     assert triple(total("K18", "2014/15")) == (d(7), d(11), d("63.636364"))  # as above
+
+
+def test_an_explicit_refresh_of_a_year_reads_its_records_not_its_stored_months() -> None:
+    from tathmini.measure import engine
+
+    engine.refresh(E.plan(), ["K18"])
+    # Written past the audited path (no automatic refresh): the stored months do not know it.
+    E.complaint(dt(2015, 4, 2, 9))  # "slow reply", 32 days after the fixture's of 1 March
+    engine.refresh_indicator(E.indicator("K18"), ["2014/15"])
+    # 2014/15 from the records: 2 complaints, the second a repeat: 1 / 2.
+    assert triple(total("K18", "2014/15")) == (d(1), d(2), d(50))
+    assert triple(total("K18", "2015-04")) == (d(0), d(0), None)  # the month itself was not asked for

@@ -146,12 +146,12 @@ def _shift_days_sql(expr: str, days: int, timestamp: bool) -> str:
 _SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
-def _mentions_period(flt: Any) -> bool:
+def mentions_period(flt: Any) -> bool:
     """Whether a filter compares with the period's own bounds ($start / $end), at any depth."""
     if isinstance(flt, dict):
-        return any(_mentions_period(v) for v in flt.values())
+        return any(mentions_period(v) for v in flt.values())
     if isinstance(flt, list):
-        return any(_mentions_period(v) for v in flt)
+        return any(mentions_period(v) for v in flt)
     return flt in ("$start", "$end")
 
 
@@ -341,8 +341,8 @@ class TermSQL:
         having = t.get("having")
         period = t["period"]
         filters = t.get("filters", [])
-        inner_filters = [f for f in filters if not _mentions_period(f)]
-        outer_filters = [f for f in filters if _mentions_period(f)]
+        inner_filters = [f for f in filters if not mentions_period(f)]
+        outer_filters = [f for f in filters if mentions_period(f)]
         dim_cols = {d: f"d_{d}" for d in dimensions if d}
         # Events over whole months (every plan period) join the periods through their months,
         # an equality the databases can hash or index, instead of a range compared row by row.

@@ -319,8 +319,15 @@ def _composite_inputs(spec: dict[str, Any], plan: Plan) -> dict[tuple[str, str, 
     return {(c, p, d, g): v for c, p, d, g, v in values}
 
 
-def refresh_indicator(indicator: Indicator, period_codes: list[str] | None = None) -> int:
-    """Recompute and store one indicator's values (all plan periods, or the ones named)."""
+def refresh_indicator(
+    indicator: Indicator, period_codes: list[str] | None = None, *, from_stored_months: bool = False
+) -> int:
+    """Recompute and store one indicator's values (all plan periods, or the ones named).
+
+    ``from_stored_months``: the automatic refresh after a write, which names every month the
+    write can move, may sum a year or quarter from its months (``_from_months``); an explicit
+    refresh always reads the records.
+    """
     definition = current_definition(indicator)
     plan = indicator.plan
     periods = plan_periods(plan)
@@ -334,7 +341,7 @@ def refresh_indicator(indicator: Indicator, period_codes: list[str] | None = Non
     if not OrgUnitLink.objects.exists():
         rebuild_org_unit_links()  # the org-unit disaggregation joins through these links
     first = plan.first_year
-    rows = _from_months(indicator, definition, periods) if period_codes is not None else None
+    rows = _from_months(indicator, definition, periods) if from_stored_months else None
     if rows is None:
         rows = evaluate(
             indicator,
@@ -385,7 +392,7 @@ def _counts_by_month(spec: dict[str, Any]) -> bool:
         t["aggregate"] == "count"
         and t["period"]["match"] == "events"
         and not (t.get("latest") or t.get("having") or t.get("baseline"))
-        and not any(compiler._mentions_period(f) for f in t.get("filters", []))
+        and not any(compiler.mentions_period(f) for f in t.get("filters", []))
         for t in terms
     )
 

@@ -126,7 +126,7 @@ def refresh_affected(
     indicators = {i.code: i for i in plan.indicators.select_related("responsible_unit", "plan")}
     # ``affected`` lists parts before composites (a composite reads its parts' stored values).
     for code, period_codes in todo.items():
-        engine.refresh_indicator(indicators[code], sorted(period_codes))
+        engine.refresh_indicator(indicators[code], sorted(period_codes), from_stored_months=True)
     return todo
 
 
