@@ -488,3 +488,10 @@ def test_a_number_in_a_filter_compares_exactly_with_a_decimal_field() -> None:
     }
     (row,) = engine.evaluate(E.indicator("K11"), spec, [P.parse(FY)], dimensions=[""])
     assert row.value == Decimal(1)
+
+
+def test_the_sqlite_the_engine_needs_is_checked() -> None:
+    from tathmini.measure import checks
+
+    assert checks.sqlite_version_ok((3, 35, 0)) and checks.sqlite_version_ok((3, 40, 1))
+    assert not checks.sqlite_version_ok((3, 34, 1))

@@ -9,7 +9,7 @@ class MeasureConfig(AppConfig):
 
     def ready(self) -> None:
         from tathmini.core.signals import records_changed
-        from tathmini.measure import sources, triggers
+        from tathmini.measure import checks, sources, triggers  # noqa: F401  (checks registers itself)
 
         sources.register_defaults()
         records_changed.connect(triggers.on_records_changed, dispatch_uid="measure-auto-refresh")
