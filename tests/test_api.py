@@ -4,6 +4,7 @@ idempotency, ETag/If-Match, cursor pages, the rate limit, problem documents and 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -458,6 +459,25 @@ def test_a_put_with_unchanged_times_records_no_change(world: dict[str, Any]) -> 
     replaced = desk.put(record_url("complaints", created["id"]), {k: v for k, v in created.items() if k != "id"})
     assert replaced.status_code == 200
     assert AuditEvent.objects.filter(object_id=str(created["id"]), action="update").count() == 0
+
+
+def test_a_complaint_sent_without_a_reference_gets_one_as_on_the_web_form(world: dict[str, Any]) -> None:
+    from tathmini.feedback.models import Complaint
+
+    desk = token_for("complaints", world)
+    body = {k: v for k, v in CASES["complaints"][1](world).items() if k != "reference"}
+    first = desk.post(records_url("complaints"), body)
+    second = desk.post(records_url("complaints"), {**body, "reference": ""})
+    assert (first.status_code, second.status_code) == (201, 201), (first.json(), second.json())
+    references = [first.json()["reference"], second.json()["reference"]]
+    assert all(re.fullmatch(r"MAL-[A-Z0-9]{4}-[A-Z0-9]{4}", r) for r in references), references
+    assert references[0] != references[1]
+    assert set(
+        Complaint.objects.filter(pk__in=[first.json()["id"], second.json()["id"]]).values_list("reference", flat=True)
+    ) == set(references)
+    # A change must still name the record's reference: it is not given again.
+    changed = desk.put(record_url("complaints", first.json()["id"]), {**body, "reference": ""})
+    assert changed.status_code == 400 and "reference" in changed.json()["errors"]
 
 
 # --- tokens ---------------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ class RecordSerializer(serializers.ModelSerializer):
                 many[name] = value
             else:
                 setattr(record, name, value)
+        if self.instance is None and rt.new_reference is not None and not getattr(record, "reference", ""):
+            setattr(record, "reference", rt.new_reference())  # noqa: B010  # as the web form gives one
         # The scope check comes before the model's checks, so uniqueness errors never tell a
         # token about another institution's records.
         check_can_write(rt, self.context["actor"], record)
@@ -115,7 +117,14 @@ def serializer_for(rt: RecordType) -> type[RecordSerializer]:
             "Meta",
             (),
             # No DRF-made uniqueness validators: full_clean checks them, after the scope check.
-            {"model": rt.model, "fields": ("id", *rt.fields), "read_only_fields": ("id",), "validators": []},
+            {
+                "model": rt.model,
+                "fields": ("id", *rt.fields),
+                "read_only_fields": ("id",),
+                "validators": [],
+                # Left out or empty on a new record: the Agency gives the number.
+                "extra_kwargs": {"reference": {"required": False, "allow_blank": True}} if rt.new_reference else {},
+            },
         )
         _CLASSES[rt.key] = type(rt.model.__name__, (RecordSerializer,), attrs)
     return _CLASSES[rt.key]

@@ -1,5 +1,7 @@
 """Record types of complaints, information requests and surveys (see tathmini/records/types.py)."""
 
+from functools import partial
+
 from tathmini.feedback import models as m
 from tathmini.records.types import RecordType, register
 
@@ -32,6 +34,7 @@ register(
         filters=("about", "category", "status", "channel"),
         list_columns=("reference", "about", "institution", "category", "subject", "received_at", "status"),
         date_field="received_at",
+        new_reference=partial(m.new_reference, "MAL"),
     ),
     RecordType(
         key="information-requests",
@@ -58,6 +61,7 @@ register(
         filters=("status",),
         list_columns=("reference", "institution", "subject", "submitted_at", "deadline", "status"),
         date_field="submitted_at",
+        new_reference=partial(m.new_reference, "OMB"),
     ),
     RecordType(
         key="surveys",

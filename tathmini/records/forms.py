@@ -12,14 +12,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tathmini.feedback.models import Complaint, InformationRequest, new_reference
 from tathmini.records import selectors
 from tathmini.records.types import RecordType
 
+
 # Records whose public reference number the form gives when the person leaves it empty.
-GENERATED_REFERENCES: dict[type[models.Model], str] = {Complaint: "MAL", InformationRequest: "OMB"}
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -79,8 +76,8 @@ class RecordForm(forms.ModelForm):
                     self.initial[scope_field] = user.institution_id
             else:
                 field.required = True
-        self.reference_prefix = GENERATED_REFERENCES.get(rt.model) if self.instance.pk is None else None
-        if self.reference_prefix and "reference" in self.fields:
+        self.new_reference = rt.new_reference if self.instance.pk is None else None
+        if self.new_reference and "reference" in self.fields:
             self.fields["reference"].required = False
             self.fields["reference"].help_text = _("Leave empty to give a new reference number.")
 
@@ -91,9 +88,9 @@ class RecordForm(forms.ModelForm):
         own = self.own_institution_field
         if own and own not in self.errors and not cleaned.get(own):
             cleaned[own] = self.fields[own].queryset.filter(pk=self.user.institution_id).first()  # type: ignore[attr-defined]
-        wants_reference = self.reference_prefix and "reference" in self.fields and "reference" not in self.errors
+        wants_reference = self.new_reference and "reference" in self.fields and "reference" not in self.errors
         if wants_reference and not cleaned.get("reference"):
-            cleaned["reference"] = new_reference(str(self.reference_prefix))
+            cleaned["reference"] = self.new_reference()  # type: ignore[misc]
         return cleaned
 
     def many_to_many(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ record belongs to, and who may edit it. Apps declare their types in ``<app>/reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,9 @@ class RecordType:
     list_columns: tuple[str, ...] = ()
     date_field: str | None = None  # the field the list's date range filters on
     ordering: tuple[str, ...] = ()
+    # Gives a new record's ``reference`` when it is left empty, on every channel that creates one
+    # (the form, the API): complaint and request numbers are the Agency's to issue.
+    new_reference: Callable[[], str] | None = None
 
     @property
     def label(self) -> Any:
