@@ -570,3 +570,43 @@ def test_institutions_are_matched_by_code(officer: Any) -> None:
     rows[1][2] = "New Institution"
     assert imports.run_import(rt, officer, "i.csv", csv_file(rows), dry_run=False).updated == 1
     assert Institution.objects.get(code="mpya").name_en == "New Institution"
+
+
+def test_a_job_whose_process_stopped_is_closed_when_its_owner_looks(personas: dict[str, Persona]) -> None:
+    """A restart loses a background job's thread: after ten minutes without progress its page
+    and the import index say what happened instead of "checking" for ever."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tathmini.core import audit
+    from tathmini.core.models import AuditEvent
+
+    officer = personas["me_officer"]
+    long_ago = timezone.now() - timedelta(minutes=11)
+    lost = ImportJob.objects.create(owner=officer.user, record_type="complaints", filename="a.csv", language="en")
+    written = ImportJob.objects.create(owner=officer.user, record_type="complaints", filename="b.csv")
+    alive = ImportJob.objects.create(owner=officer.user, record_type="complaints", filename="c.csv")
+    ImportJob.objects.filter(pk=lost.pk).update(status="checking", heartbeat=long_ago)
+    ImportJob.objects.filter(pk=written.pk).update(status="writing", heartbeat=long_ago)
+    ImportJob.objects.filter(pk=alive.pk).update(status="checking", heartbeat=timezone.now() - timedelta(minutes=2))
+    # The write of "b.csv" had committed (2 new records, 1 change) before the process stopped.
+    complaint = Complaint.objects.create(
+        reference="K-9", about="agency", category="delay", subject="x", received_at=timezone.now()
+    )
+    for action in (AuditEvent.Action.CREATE, AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE):
+        audit.event(
+            action, complaint, actor=officer.user, channel=AuditEvent.Channel.IMPORT, changes={}, batch=str(written.pk)
+        ).save()
+
+    page = officer.client().get(reverse("imports:job", args=[lost.pk])).content.decode()
+    lost.refresh_from_db()
+    assert (lost.status, lost.written) == ("failed", False)
+    assert "the server was restarted" in lost.problems[0][2]  # in the uploader's language, English
+    assert "the server was restarted" in page  # the job's report, kept in its language
+
+    officer.client().get(reverse("imports:index"))
+    written.refresh_from_db()
+    alive.refresh_from_db()
+    assert (written.status, written.written, written.created, written.updated) == ("done", True, 2, 1)
+    assert alive.status == "checking" and alive.finished_at is None

@@ -43,7 +43,9 @@ def _editable(request: HttpRequest, key: str) -> RecordType:
 @for_roles(*ALL_ROLES)
 def index(request: HttpRequest) -> HttpResponse:
     editable = [rt for rt in types.all_types() if rt.editable_by(request.user)]
-    jobs = ImportJob.objects.filter(owner_id=request.user.pk)[:10]
+    mine = ImportJob.objects.filter(owner_id=request.user.pk)
+    imports.settle_stalled(mine)
+    jobs = mine[:10]
     labels = {rt.key: rt.label_plural for rt in types.all_types()}
     return render(
         request,
@@ -107,6 +109,8 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 def job(request: HttpRequest, job: Any) -> HttpResponse:
     # Someone else's job is "not found", not "forbidden": its id says nothing to anyone else.
     item = get_object_or_404(ImportJob, pk=job, owner_id=request.user.pk)
+    if imports.settle_stalled(ImportJob.objects.filter(pk=item.pk)):
+        item.refresh_from_db()
     try:
         rt: RecordType | None = types.get(item.record_type)
     except KeyError:

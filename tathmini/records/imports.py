@@ -37,7 +37,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -978,11 +978,11 @@ def process(job: ImportJob, data: bytes) -> Report:
     jobs = ImportJob.objects.filter(pk=job.pk)
 
     def progress(done: int, total: int) -> None:
-        jobs.update(status=ImportJob.Status.CHECKING, processed_rows=done, total_rows=total)
+        jobs.update(status=ImportJob.Status.CHECKING, processed_rows=done, total_rows=total, heartbeat=timezone.now())
 
     def on_write() -> None:
         # The write transaction holds the database; progress inside it would not be seen anyway.
-        jobs.update(status=ImportJob.Status.WRITING)
+        jobs.update(status=ImportJob.Status.WRITING, heartbeat=timezone.now())
 
     with translation.override(job.language):
         try:
@@ -1031,8 +1031,47 @@ def _run_in_thread(job_id: Any, data: bytes) -> None:
 
 def start_in_background(job: ImportJob, data: bytes) -> None:
     """Check and write a large file in a thread of this process; the job page follows it. The
-    uploaded bytes live in memory only (at most IMPORT_MAX_BYTES), so a restart loses the job."""
+    uploaded bytes live in memory only (at most IMPORT_MAX_BYTES), so a restart loses the job:
+    ``settle_stalled`` then closes it."""
     threading.Thread(target=_run_in_thread, args=(job.pk, data), name=f"import-{job.pk}", daemon=True).start()
+
+
+# Longer than any silence of a running job: progress comes every 2 % of the rows, and the write
+# of the largest file allowed takes well under a minute.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def settle_stalled(jobs: QuerySet[ImportJob]) -> int:
+    """Close the unfinished jobs among ``jobs`` whose process stopped (no progress for
+    STALLED_AFTER): finished if their write had committed (its audit events, batched under the
+    job's id, are there), failed with nothing written otherwise. Returns how many were closed."""
+    silent = timezone.now() - STALLED_AFTER
+    stalled = jobs.exclude(status__in=(ImportJob.Status.DONE, ImportJob.Status.FAILED)).filter(
+        Q(heartbeat__lt=silent) | Q(heartbeat__isnull=True, started_at__lt=silent)
+    )
+    closed = 0
+    for job in stalled:
+        events = AuditEvent.objects.filter(batch=job.batch)
+        if events.exists():
+            counts = dict(events.values("action").annotate(n=Count("pk")).values_list("action", "n"))
+            update: dict[str, Any] = {
+                "status": ImportJob.Status.DONE,
+                "written": True,
+                "created": counts.get(AuditEvent.Action.CREATE, 0),
+                "updated": counts.get(AuditEvent.Action.UPDATE, 0),
+            }
+        else:
+            with translation.override(job.language):  # the report speaks the uploader's language
+                reason = str(
+                    _(
+                        "The import stopped before it finished (the server was restarted). "
+                        "Nothing was written: import the file again."
+                    )
+                )
+            update = {"status": ImportJob.Status.FAILED, "problem_count": 1, "problems": [[None, "", reason]]}
+        # Conditional on the status read: a job that moved on meanwhile is left to its process.
+        closed += ImportJob.objects.filter(pk=job.pk, status=job.status).update(finished_at=timezone.now(), **update)
+    return closed
 
 
 # --- Templates and the column reference ---------------------------------------------------------

@@ -39,6 +39,9 @@ class ImportJob(models.Model):
     problems = models.JSONField(default=list)  # [[row or null, column, reason], …], the first ones only
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The last sign of life of the process running the job (every progress step): a job whose
+    # process stopped (a restart) is recognised by its silence (imports.settle_stalled).
+    heartbeat = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("spreadsheet import")
