@@ -583,6 +583,7 @@ def test_a_job_whose_process_stopped_is_closed_when_its_owner_looks(personas: di
     from tathmini.core.models import AuditEvent
 
     officer = personas["me_officer"]
+    assert officer.user is not None
     long_ago = timezone.now() - timedelta(minutes=11)
     lost = ImportJob.objects.create(owner=officer.user, record_type="complaints", filename="a.csv", language="en")
     written = ImportJob.objects.create(owner=officer.user, record_type="complaints", filename="b.csv")
