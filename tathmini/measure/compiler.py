@@ -177,9 +177,8 @@ class TermSQL:
     of theirs, so the second stage reads a few thousand monthly sums instead of every record.
     """
 
-    def __init__(self, term: dict[str, Any], dimension: str | None = None) -> None:
+    def __init__(self, term: dict[str, Any]) -> None:
         self.term = term
-        self.dimension = dimension
         source = sources.get(term["source"])
         if source is None:
             raise ValueError(f"unknown data source {term['source']!r}")
@@ -273,7 +272,7 @@ class TermSQL:
         compares every pair of rows in them (seconds at national scale), while a MAX under an
         index on the matched fields and the date is one index probe per row on both databases.
         """
-        inner = TermSQL({"source": self.term["source"], "aggregate": "count", "period": {"match": "state"}}, None)
+        inner = TermSQL({"source": self.term["source"], "aggregate": "count", "period": {"match": "state"}})
         inner.query.alias = "prior"
         conditions = []
         for path in flt["match"]:
