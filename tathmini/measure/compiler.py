@@ -162,19 +162,21 @@ def _month_aligned(evals: list[EvalPeriod]) -> bool:
 class TermSQL:
     """The SQL of one term of a definition, for a list of periods and one or more dimensions.
 
-    The query has two stages. ``base`` reads the source's rows once: its joins, the filters that
-    do not depend on the period (a recurrence EXISTS among them, so it runs once per record and
-    not once per record and period), and the columns the later stage needs; for events it is
-    also bounded by the earliest start and latest end of the periods asked, so a refresh of a few
-    periods reads only their records. The second stage joins ``base`` to the periods and groups
-    by period and dimension value, one branch per dimension (UNION ALL), so the records are read
-    once for all disaggregations. ``base`` is materialised (both databases honour the keyword)
-    because every branch reads it.
+    The query has stages, each a materialised common table expression (both databases honour
+    the keyword) because every later branch reads it. ``base`` reads the source's rows once: its
+    joins, the filters that do not depend on the period (a recurrence check among them, so it
+    runs once per record and not once per record, period and disaggregation), and the columns
+    the later stages need; for events it is also bounded by the earliest start and latest end of
+    the periods asked, so a refresh of a few periods reads only their records. ``joined`` matches
+    those rows to the periods (events through their calendar month, ``pm``: an equality; state
+    terms with the filters on the period's bounds), and, for a "latest row per entity" term whose
+    groups are properties of the entity, keeps each entity's latest row there once. Then one
+    branch per disaggregation groups by period and group value (UNION ALL).
 
     When the term only adds up rows by the date they happened (count, sum, distinct count; no
-    filter on the period's bounds) and the periods are whole months, ``base`` is first summed per
-    calendar month and dimension value: a period is then a range of months and its value the sum
-    of theirs, so the second stage reads a few thousand monthly sums instead of every record.
+    filter on the period's bounds) and the periods are whole months, ``base`` is instead summed
+    per calendar month and group value (a distinct count: deduplicated), and each branch adds up
+    the months of each period: a few thousand monthly sums instead of every record again.
     """
 
     def __init__(self, term: dict[str, Any]) -> None:
