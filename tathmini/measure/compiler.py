@@ -1,10 +1,11 @@
 """Compile definition terms to SQL aggregates grouped by period and dimension.
 
-One query evaluates one term for many periods at once: the periods are a small derived table
-(``WITH periods(...) AS (VALUES …)``) joined to the source's rows by the term's period relation,
-and the query groups by period and by the dimension value. So the number of queries depends on
-the number of terms and dimensions, never on the number of records. The same SQL runs on SQLite
-and PostgreSQL; where the two differ (date arithmetic) the difference is in one small function.
+One query evaluates one term for many periods and every disaggregation at once: the periods
+are a small derived table (``WITH periods(...) AS (VALUES …)``) joined to the source's rows by the
+term's period relation, and the query groups by period and by each dimension's value (see
+``TermSQL``). So the number of queries depends on the number of terms, never on the number of
+records. The same SQL runs on SQLite and PostgreSQL; where the two differ (date arithmetic, the
+calendar month, the median) the difference is in one small function.
 
 Field paths (``institution__region__code``) become LEFT JOINs found from the models' metadata;
 values are always passed as parameters, never pasted into the SQL.
