@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content Security Policy and Permissions Policy, on static files too (core/middleware.py).
+    "tathmini.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # NUL in an address or a query string never reaches a query (tathmini/core/safeinput.py).
+    "tathmini.core.safeinput.UnstorableInputMiddleware",
 ]
 
 ROOT_URLCONF = "tathmini.urls"
@@ -131,6 +135,8 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 # An XLSX file is a zip of XML: refused before unpacking when it has too many parts or inflates too far.
 IMPORT_MAX_XLSX_ENTRIES = env_int("IMPORT_MAX_XLSX_ENTRIES", 200, minimum=1)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024, minimum=1)
+# Files with more rows are refused: memory follows the rows a file holds, not its bytes.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000, minimum=1)
 # Files with more rows are checked and written in the background, with a progress page.
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 2000, minimum=0)
 
@@ -140,7 +146,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tathmini.api.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tathmini.api.permissions.HasApiToken"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tathmini.api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_METADATA_CLASS": None,  # no OPTIONS: the schema describes every endpoint
     "EXCEPTION_HANDLER": "tathmini.api.problems.exception_handler",
@@ -156,8 +162,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Four record types have a "status"; three get distinct names by themselves, this one by name.
-    "ENUM_NAME_OVERRIDES": {"InformationRequestStatusEnum": "tathmini.feedback.models.InformationRequest.Status"},
+    # Choice sets whose field name other record types share, named here; the others get distinct
+    # names by themselves (a complaint's are also in its ComplaintChangeRequest component).
+    "ENUM_NAME_OVERRIDES": {
+        "InformationRequestStatusEnum": "tathmini.feedback.models.InformationRequest.Status",
+        "ComplaintStatusEnum": "tathmini.feedback.models.Complaint.Status",
+        "ComplaintCategoryEnum": "tathmini.feedback.models.Complaint.Category",
+    },
     "PREPROCESSING_HOOKS": ["tathmini.api.schema.expand_record_endpoints"],
 }
 
@@ -231,6 +242,11 @@ EMAIL_BACKEND = (
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# On every response, development included (SecurityMiddleware; Django's defaults, stated here).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "tathmini.core.errors.csrf_failure"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -245,6 +261,17 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"redact_tokens": {"()": "tathmini.core.logs.RedactTokensInPaths"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Failed sign-ins, lockouts, refused pages and API calls, failed CSRF checks; and every
+        # unhandled exception with the reference its error page shows (tathmini/core/logs.py).
+        # At INFO whatever LOG_LEVEL says: they reach the console through the root's handler.
+        "tathmini.security": {"level": "INFO"},
+        "tathmini.errors": {"level": "INFO"},
+        # Its lines carry the path, where a survey invitation's token would be.
+        "django.request": {"filters": ["redact_tokens"]},
+    },
 }

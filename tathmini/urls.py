@@ -19,3 +19,10 @@ urlpatterns = [
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+# Generic pages in both languages, never a traceback; refusals and server errors are logged with
+# the reference the page shows (tathmini/core/errors.py).
+handler400 = "tathmini.core.errors.bad_request"
+handler403 = "tathmini.core.errors.permission_denied"
+handler404 = "tathmini.core.errors.page_not_found"
+handler500 = "tathmini.core.errors.server_error"

@@ -177,6 +177,7 @@ SAMPLE_KWARGS.update(
         "measure:definition_edit": _sample_indicator,
         "measure:definitions": _sample_indicator,
         "measure:definition_version": lambda: {**_sample_indicator(), "version": 1},
+        "measure:targets": _sample_indicator,
     }
 )
 

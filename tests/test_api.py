@@ -218,7 +218,7 @@ CASES: dict[str, Case] = {
         {"qualified_ict_staff": 11},
     ),
     "initiatives": (
-        "institution",
+        "compliance",  # the review fields are the Agency's (an institution's token may not set them)
         lambda w: {
             "code": "api-a-erp",
             "institution": "api-a",

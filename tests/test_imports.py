@@ -611,3 +611,14 @@ def test_a_job_whose_process_stopped_is_closed_when_its_owner_looks(personas: di
     alive.refresh_from_db()
     assert (written.status, written.written, written.created, written.updated) == ("done", True, 2, 1)
     assert alive.status == "checking" and alive.finished_at is None
+
+
+def test_an_empty_required_related_cell_is_reported_on_its_row(focal: Any, eservices: list[EService]) -> None:
+    # A row without its e-service (the natural key's related part) is one problem on that cell;
+    # it once stopped the whole import with an error instead of a report.
+    rows = usage_rows(3, eservices)
+    rows[2][0] = ""
+    report = imports.run_import(USAGE, focal, "usage.csv", csv_file(rows), dry_run=False)
+    assert [(p.row, p.column, p.reason) for p in report.problems] == [(3, "eservice", "This field cannot be blank.")]
+    assert not report.written
+    assert UsageReturn.objects.count() == 0

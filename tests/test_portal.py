@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from tathmini.measure.models import Value
 from tathmini.portal import search, testing
+from tathmini.portal.models import Posting
 from tathmini.portal.text import distance, fold, query_words
 from tathmini.records import types as record_types
 from tathmini.records.services import save_record, snapshot_before
@@ -135,6 +136,16 @@ def test_rows_loaded_without_the_audit_trail_are_indexed_too(services: dict[str,
     testing.eservice(services["id"].institution, "t-pasipoti", "Pasipoti ya Kusafiria", "Passport")
     assert _codes(client, q="pasipoti") == ["t-pasipoti"]
     assert search.rebuild() == EService.objects.count()
+
+
+def test_a_search_racing_the_first_build_uses_that_build(services: dict[str, EService]) -> None:
+    assert search.refresh() == 4  # the first search on a new site builds the index
+    postings = Posting.objects.count()
+    # A search that found no index at the same moment: its claim on the state row fails, and it
+    # searches the index just built instead of failing (PostgreSQL) or building it again (SQLite).
+    assert search._first_build() == 0
+    assert Posting.objects.count() == postings
+    assert _codes(Client(), q="biashara") == ["t-usajili", "t-leseni"]
 
 
 def test_search_queries_do_not_grow_with_the_catalogue(

@@ -37,8 +37,8 @@ def login_locked_until(username: str) -> datetime | None:
 
 
 @transaction.atomic
-def login_failed(username: str) -> None:
-    """Count a failure; the Nth in a row (LOGIN_MAX_FAILURES) locks the name for a while."""
+def login_failed(username: str) -> bool:
+    """Count a failure; the Nth in a row (LOGIN_MAX_FAILURES) locks the name for a while (True)."""
     now = timezone.now()
     throttle, _created = LoginThrottle.objects.get_or_create(username=_key(username))
     LoginThrottle.objects.filter(pk=throttle.pk).update(failures=F("failures") + 1, last_failure_at=now)
@@ -47,6 +47,8 @@ def login_failed(username: str) -> None:
         throttle.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
         throttle.failures = 0
         throttle.save(update_fields=["locked_until", "failures"])
+        return True
+    return False
 
 
 def login_succeeded(username: str) -> None:

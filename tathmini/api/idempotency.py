@@ -29,6 +29,9 @@ from tathmini.api.problems import IdempotencyKeyReused
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII: a UUID, a hash, the caller's own id
+# What the header may hold: a key, or a key in quotes (the structured-field string form), with
+# the blanks HTTP allows around a value.
+KEY_PATTERN = r'^[ \t]*(?:[!-~]{1,255}|"[!-~]{1,255}")[ \t]*$'
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEPT_HEADERS = ("Location", "ETag")
 
@@ -41,10 +44,10 @@ def key_of(request: Request) -> str | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         return None
-    key = raw.strip()
-    if len(key) >= 2 and key[0] == key[-1] == '"':
+    key = raw.strip(" \t")
+    if len(key) >= 3 and key[0] == key[-1] == '"':
         key = key[1:-1]  # the structured-field string form: Idempotency-Key: "…"
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise exceptions.ValidationError({HEADER: [_("Use 1 to 255 visible ASCII characters.")]})
     return key
 

@@ -1,29 +1,27 @@
 """ETag and If-Match: optimistic concurrency for PUT and PATCH.
 
-A record's ETag is a strong validator of its stored state (a hash of its audit snapshot: every
-concrete field and many-to-many link), so it changes with every change to the record. A write
-whose If-Match names no current ETag is refused with 412 and writes nothing.
+A record's ETag is a strong validator of its stored state: its version (``core.versions``, a
+hash of its audit snapshot: every concrete field and many-to-many link) in quotes, so it changes
+with every change to the record and equals the version the web forms carry. A write whose
+If-Match names no current ETag is refused with 412 and writes nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.db import models
 
 from tathmini.api.problems import PreconditionFailed
-from tathmini.core import audit
+from tathmini.core import versions
 
 
 def etag_from_snapshot(snapshot: dict[str, Any]) -> str:
-    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), default=str)
-    return '"' + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40] + '"'
+    return f'"{versions.of_snapshot(snapshot)}"'
 
 
 def etag_of(instance: models.Model) -> str:
-    return etag_from_snapshot(audit.snapshot(instance))
+    return f'"{versions.of(instance)}"'
 
 
 def check_if_match(header: str | None, current: str) -> None:

@@ -3,16 +3,17 @@
 ``{"type": "about:blank", "title": "Not Found", "status": 404, "detail": "…", "instance": "/api/…",
 "code": "not_found"}``; a validation error adds ``errors``: ``{field: [messages]}``. ``title`` is
 the HTTP status phrase (``type`` is ``about:blank``: the status says what kind of problem it is),
-``code`` a stable machine-readable name, ``detail`` a sentence in the request's language.
+``code`` a stable machine-readable name, ``detail`` a sentence in the request's language. A
+server error (500) adds ``reference``, the same as in its log line (``tathmini.errors``); refused
+requests (401, 403) are logged in ``tathmini.security`` (``tathmini.core.logs``).
 """
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -23,9 +24,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-PROBLEM_JSON = "application/problem+json"
+from tathmini.core.logs import client_address, error_log, new_reference, security_log, user_label
 
-logger = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -40,6 +41,12 @@ class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = gettext_lazy("This Idempotency-Key was already used for a different request.")
     default_code = "idempotency_key_reused"
+
+
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large: send fewer or shorter values.")
+    default_code = "too_large"
 
 
 class Conflict(exceptions.APIException):
@@ -94,6 +101,17 @@ def _messages(value: Any, where: str = "") -> list[str]:
     return [f"{where}{value}"]
 
 
+def _caller(request: Any) -> str:
+    # After a failed authentication DRF has already set an anonymous user; never authenticate again.
+    return user_label(getattr(request, "_user", None)) if request is not None else "-"
+
+
+def _logged(response: Response) -> Response:
+    # Logged here already; Django's own "Forbidden: /api/…" line would repeat it.
+    response._has_been_logged = True
+    return response
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: the problem document for any exception a view raises."""
     request = context.get("request")
@@ -105,13 +123,37 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, IntegrityError):
         # The checks before a write passed, and a concurrent write broke a constraint after them.
         exc = Conflict()
+    elif isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, as DRF reads the body
+        exc = BodyTooLarge()
     if not isinstance(exc, exceptions.APIException):
-        logger.exception("API request failed: %s", path, exc_info=exc)
+        reference = new_reference()
+        error_log.error(
+            "API server error [%s]: %s from %s, %s %s",
+            reference,
+            _caller(request),
+            client_address(request),
+            request.method if request is not None else "-",
+            path,
+            exc_info=exc,
+        )
         set_rollback()
-        return Response(
-            problem(500, _("Something went wrong on our side; it has been logged."), instance=path, code="error"),
-            status=500,
-            content_type=PROBLEM_JSON,
+        body = problem(500, _("Something went wrong on our side; it has been logged."), instance=path, code="error")
+        body["reference"] = reference  # to quote to the Agency; the same as in the log line
+        return _logged(Response(body, status=500, content_type=PROBLEM_JSON))
+    refused = isinstance(
+        exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed | exceptions.PermissionDenied
+    )
+    if refused:
+        # The reason is the error's code and fixed message; the Authorization header is never logged.
+        security_log.warning(
+            "API request refused (%s): %s from %s, %s %s: %s (%s)",
+            exc.status_code,
+            _caller(request),
+            client_address(request),
+            request.method if request is not None else "-",
+            path,
+            exc.default_code,
+            exc.detail,
         )
     headers: dict[str, str] = {}
     if getattr(exc, "auth_header", None):
@@ -132,4 +174,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         body = problem(
             exc.status_code, str(exc.detail), instance=path, code=codes if isinstance(codes, str) else exc.default_code
         )
-    return Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_JSON)
+    response = Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_JSON)
+    return _logged(response) if refused else response

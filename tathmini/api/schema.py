@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,9 +22,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from tathmini.api import fields as api_fields
+from tathmini.api import idempotency
+from tathmini.api.pagination import NO_NUL
 from tathmini.api.problems import PROBLEM_JSON
+from tathmini.core.periods import FISCAL_YEAR_PATTERN
 from tathmini.records import types
 from tathmini.records.types import RecordType
+from tathmini.registry.models import Channel, validate_channels
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -52,13 +58,31 @@ class Problem(serializers.Serializer):
     )
 
 
-# The problems each operation can answer with, besides 401 (no token) and 429 (rate limit).
+# The problems each operation can answer with, besides 401 (no token), 406 (an Accept without
+# JSON) and 429 (rate limit); 413 is a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
 _ERRORS = {
     "GET": (400, 403, 404),
-    "POST": (400, 403, 404, 409, 415, 422),
-    "PUT": (400, 403, 404, 409, 412, 415),
-    "PATCH": (400, 403, 404, 409, 412, 415),
+    "POST": (400, 403, 404, 409, 413, 415, 422),
+    "PUT": (400, 403, 404, 409, 412, 413, 415),
+    "PATCH": (400, 403, 404, 409, 412, 413, 415),
 }
+ALWAYS = (401, 406, 429)
+
+# Text the API stores: any character but those tathmini.core.safeinput refuses (control
+# characters, the invisible direction controls, U+FFFE and U+FFFF; an unpaired surrogate is not
+# text at all). tests/test_api_fuzz.py checks that both rules agree on every character. One
+# character at least: drf-spectacular offers "" as a branch of its own where a field allows it.
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]+$"
+# What the model validators that are plain functions accept, for the schema to say so.
+_VALIDATOR_PATTERNS: list[tuple[Any, str]] = [
+    (validate_channels, "^(?:{0})?(?:,(?:{0})?)*$".format("|".join(re.escape(c) for c in Channel.values))),
+    (FISCAL_YEAR_PATTERN, "^[0-9]{4}/[0-9]{2}$"),
+]
+
+
+def problems(*statuses: int) -> dict[Any, Any]:
+    """``responses`` entries: a problem document for each status."""
+    return {(status, PROBLEM_JSON): Problem for status in statuses}
 
 
 class RecordSchema(AutoSchema):
@@ -107,6 +131,7 @@ class RecordSchema(AutoSchema):
                     OpenApiParameter(
                         "q",
                         OpenApiTypes.STR,
+                        pattern=NO_NUL,
                         description=_("Text contained in any of: %(fields)s.") % {"fields": ", ".join(rt.search)},
                     )
                 )
@@ -116,6 +141,7 @@ class RecordSchema(AutoSchema):
                     "Idempotency-Key",
                     OpenApiTypes.STR,
                     OpenApiParameter.HEADER,
+                    pattern=idempotency.KEY_PATTERN,
                     description=_(
                         "Makes a retry safe: the same key and body replay the first response; the same key with "
                         "another body is a 422. Kept 24 hours."
@@ -153,6 +179,7 @@ class RecordSchema(AutoSchema):
                 OpenApiTypes.STR,
                 many=True,
                 explode=True,
+                pattern=NO_NUL,
                 description=_("%(field)s, by %(lookup)s; repeat for any of several.")
                 % {"field": field.verbose_name, "lookup": lookup},
             )
@@ -165,16 +192,47 @@ class RecordSchema(AutoSchema):
             many=True,
             explode=True,
             enum=enum,
+            pattern=None if enum else NO_NUL,
             description=_("%(field)s; repeat for any of several.") % {"field": field.verbose_name},
         )
+
+    def get_request_serializer(self) -> Any:
+        serializer = super().get_request_serializer()
+        rt = self._record_type()
+        if self.method in ("PUT", "PATCH") and rt.new_reference is not None:
+            return _change_serializer(rt, type(serializer))
+        return serializer
 
     def get_response_serializers(self) -> Any:
         serializer = self._get_serializer()
         success = 201 if self.method == "POST" else 200
-        responses: dict[Any, Any] = {success: serializer}
-        for status in (*_ERRORS.get(self.method, ()), 401, 429):
-            responses[(status, PROBLEM_JSON)] = Problem
-        return responses
+        return {success: serializer, **problems(*_ERRORS.get(self.method, ()), *ALWAYS)}
+
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, api_fields.DecimalField):
+            schema["pattern"] = field.pattern  # the one the field enforces, not DRF's looser one
+        if direction != "request" or not isinstance(field, (serializers.CharField, serializers.RelatedField)):
+            return schema
+        for validator, pattern in _VALIDATOR_PATTERNS:
+            if any(v is validator for v in field.validators):
+                schema["pattern"] = pattern
+        if not any(isinstance(v, RegexValidator) for v in field.validators):  # a code's own pattern is stricter
+            schema.setdefault("pattern", TEXT)
+        return schema
+
+
+_CHANGE_SERIALIZERS: dict[str, type[serializers.Serializer]] = {}
+
+
+def _change_serializer(rt: RecordType, create: type[Any]) -> type[serializers.Serializer]:
+    """The request body of a change to a type that numbers new records: the same, except that a
+    reference may be left out but not blank (a blank one asks for a new number, which only a new
+    record gets). Its own component, ``<Model>ChangeRequest``."""
+    if rt.key not in _CHANGE_SERIALIZERS:
+        meta = type("Meta", (create.Meta,), {"extra_kwargs": {"reference": {"required": False}}})
+        _CHANGE_SERIALIZERS[rt.key] = type(f"{rt.model.__name__}Change", (create,), {"Meta": meta})
+    return _CHANGE_SERIALIZERS[rt.key]
 
 
 _KEY_IN_ROUTE = re.compile(r"<slug:key>|\(\?P<key>[^)]*\)")

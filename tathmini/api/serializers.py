@@ -17,10 +17,14 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.relations import MANY_RELATION_KWARGS
 
+from tathmini.api import fields as api_fields
+from tathmini.core.safeinput import validate_text
 from tathmini.records import types
 from tathmini.records.selectors import scope_field
-from tathmini.records.services import check_can_write
+from tathmini.records.services import agency_field_refusal, agency_fields_changed, check_can_write, field_values
 from tathmini.records.types import RecordType
 
 
@@ -43,9 +47,22 @@ class LookupRelatedField(serializers.SlugRelatedField):
         related_rt = types.for_model(qs.model)
         return related_rt.visible(actor) if related_rt is not None else qs
 
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> Any:
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS})
+        return api_fields.ManyRelatedField(**list_kwargs)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        # DRF reads "" as null; the schema documents a code, so "" names no record.
+        if data == "":
+            self.fail("does_not_exist", slug_name=self.slug_field, value="")
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, (str, int)) or isinstance(data, bool):
+        if not isinstance(data, str):  # a code, as the schema says: 5 is not "5"
             self.fail("invalid")
+        validate_text(data)  # before it reaches a query
         try:
             found = list(self.get_queryset().filter(**{self.slug_field: data})[:2])
         except (TypeError, ValueError):
@@ -58,14 +75,25 @@ class LookupRelatedField(serializers.SlugRelatedField):
 
 
 class RecordSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = api_fields.FIELD_MAPPING
     record_type: ClassVar[RecordType]
     # Set by validate(): the model instance with the validated values applied, and the many-to-many
     # values that save_record sets after saving it.
     record: models.Model
     many_to_many: dict[str, Any]
 
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField):  # the text rule (tathmini/core/safeinput.py)
+                field.validators = [*field.validators, validate_text]
+        return fields
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         rt = self.record_type
+        actor = self.context["actor"]
+        stored = field_values(rt, self.instance, rt.agency_fields) if self.instance is not None else None
+        refused = agency_fields_changed(rt, actor, attrs, stored)
         record = self.instance if self.instance is not None else rt.model()
         many: dict[str, Any] = {}
         for name, value in attrs.items():
@@ -77,7 +105,9 @@ class RecordSerializer(serializers.ModelSerializer):
             setattr(record, "reference", rt.new_reference())  # noqa: B010  # as the web form gives one
         # The scope check comes before the model's checks, so uniqueness errors never tell a
         # token about another institution's records.
-        check_can_write(rt, self.context["actor"], record)
+        check_can_write(rt, actor, record)
+        if refused:
+            raise serializers.ValidationError({name: [agency_field_refusal(rt, name)] for name in refused})
         try:
             record.full_clean()
         except DjangoValidationError as exc:

@@ -1,5 +1,4 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularSwaggerView
 
 from tathmini.api import views
 from tathmini.core.access import api_token, public
@@ -8,11 +7,7 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", public(views.SchemaView.as_view()), name="schema"),
-    path(
-        "docs/",
-        public(SpectacularSwaggerView.as_view(url_name="api:schema", template_name="api/docs.html")),
-        name="docs",
-    ),
+    path("docs/", public(views.DocsView.as_view()), name="docs"),
     path("tokens/", views.tokens, name="tokens"),
     path("v1/", api_token(views.ApiIndex.as_view()), name="index"),
     path("v1/<slug:key>/", api_token(views.RecordList.as_view()), name="records"),

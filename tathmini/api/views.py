@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import exceptions, generics, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,10 +31,11 @@ from tathmini.accounts.roles import Role
 from tathmini.api import idempotency, selectors, services
 from tathmini.api.forms import TokenForm
 from tathmini.api.models import ApiToken
+from tathmini.api.pagination import RecordPagination
 from tathmini.api.permissions import HasApiToken, RecordTypePermission, TokenRateThrottle
 from tathmini.api.preconditions import check_if_match, etag_from_snapshot, etag_of
 from tathmini.api.problems import problem_response
-from tathmini.api.schema import RecordSchema
+from tathmini.api.schema import ALWAYS, RecordSchema, problems
 from tathmini.api.serializers import RecordSerializer, serializer_for
 from tathmini.core import audit
 from tathmini.core.access import for_roles, public
@@ -43,15 +43,6 @@ from tathmini.core.models import AuditEvent
 from tathmini.records import exports, types
 from tathmini.records.services import save_record
 from tathmini.records.types import RecordType
-
-
-class RecordPagination(CursorPagination):
-    """Cursor pages in primary-key order: stable while records are added, one query per page."""
-
-    ordering = "pk"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class RecordView:
@@ -153,30 +144,33 @@ class ApiIndex(APIView):
 
     @extend_schema(
         tags=["api"],
-        responses=inline_serializer(
-            "ApiIndex",
-            {
-                "token": inline_serializer(
-                    "ApiIndexToken",
-                    {
-                        "name": serializers.CharField(),
-                        "prefix": serializers.CharField(),
-                        "institution": serializers.CharField(allow_null=True),
-                        "agency_function": serializers.CharField(allow_null=True),
-                    },
-                ),
-                "record_types": inline_serializer(
-                    "ApiIndexRecordType",
-                    {
-                        "key": serializers.CharField(),
-                        "label": serializers.CharField(),
-                        "url": serializers.URLField(),
-                        "writable": serializers.BooleanField(),
-                    },
-                    many=True,
-                ),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "ApiIndex",
+                {
+                    "token": inline_serializer(
+                        "ApiIndexToken",
+                        {
+                            "name": serializers.CharField(),
+                            "prefix": serializers.CharField(),
+                            "institution": serializers.CharField(allow_null=True),
+                            "agency_function": serializers.CharField(allow_null=True),
+                        },
+                    ),
+                    "record_types": inline_serializer(
+                        "ApiIndexRecordType",
+                        {
+                            "key": serializers.CharField(),
+                            "label": serializers.CharField(),
+                            "url": serializers.URLField(),
+                            "writable": serializers.BooleanField(),
+                        },
+                        many=True,
+                    ),
+                },
+            ),
+            **problems(*ALWAYS),
+        },
     )
     def get(self, request: Request) -> Response:
         token: ApiToken = request.auth
@@ -223,6 +217,21 @@ class SchemaView(SpectacularAPIView):
         content_type = f"{media_type}; charset={renderer.charset}" if renderer.charset else media_type
         response = HttpResponse(self._built[key], content_type=content_type)
         response["Content-Disposition"] = f'inline; filename="{self._get_filename(request, None)}"'
+        return response
+
+
+class DocsView(SpectacularSwaggerView):
+    """The API reference page: Swagger UI started by ``static/js/api-docs.js`` (no inline script)."""
+
+    template_name = "api/docs.html"
+    url_name = "api:schema"
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        # The base view opens the page to cross-origin windows for an OAuth sign-in popup; this API
+        # has none, so the page keeps the site's Cross-Origin-Opener-Policy.
+        del response.headers["Cross-Origin-Opener-Policy"]
         return response
 
 

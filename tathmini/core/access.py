@@ -48,7 +48,8 @@ def _guard(rule: AccessRule) -> Callable[[View], View]:
             if not rule.allows(request.user):
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
-                raise PermissionDenied
+                # The reason goes to the security log (core/errors.py), not to the page.
+                raise PermissionDenied("needs one of the roles " + ", ".join(sorted(rule.roles)))
             return view(request, *args, **kwargs)
 
         wrapped.access_rule = rule  # type: ignore[attr-defined]

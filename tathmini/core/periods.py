@@ -78,6 +78,15 @@ def month(year: int, number: int) -> Period:
 
 def parse(code: str) -> Period:
     """``2012/13`` → fiscal year, ``2012/13-Q2`` → quarter, ``2013-01`` → month."""
+    try:
+        return _parse(code)
+    except PeriodError:
+        raise
+    except ValueError:  # a year the calendar cannot hold, such as 0000/01 or 9999/00
+        raise PeriodError(f"{code!r} is not a period: its year is out of range") from None
+
+
+def _parse(code: str) -> Period:
     if m := _FY.match(code):
         y = int(m.group(1))
         if (y + 1) % 100 != int(m.group(2)):

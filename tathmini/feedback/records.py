@@ -29,6 +29,7 @@ register(
         scope="institution",
         editor_functions=frozenset({"complaints"}),
         focal_edits=True,
+        agency_record={"about": "agency"},
         lookups={"institution": "code", "eservice": "code"},
         search=("reference", "subject", "description", "institution__code"),
         filters=("about", "category", "status", "channel"),

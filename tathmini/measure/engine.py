@@ -328,18 +328,34 @@ def refresh_indicator(
     write can move, may sum a year or quarter from its months (``_from_months``); an explicit
     refresh always reads the records.
     """
-    definition = current_definition(indicator)
     plan = indicator.plan
     periods = plan_periods(plan)
     if period_codes is not None:
         wanted = set(period_codes)
         periods = [p for p in periods if p.code in wanted]
+    if not OrgUnitLink.objects.exists():
+        rebuild_org_unit_links()  # the org-unit disaggregation joins through these links
+    with transaction.atomic():
+        # One refresh of an indicator at a time, reading the records inside its lock: refreshes
+        # after two concurrent writes then run one after the other, the later one seeing both
+        # writes, instead of the one that read first storing its older figures last (or the two
+        # colliding on the unique values). On SQLite the write lock taken at BEGIN does this.
+        list(Indicator.objects.select_for_update().filter(pk=indicator.pk).values_list("pk", flat=True))
+        return _store(indicator, current_definition(indicator), periods, period_codes, from_stored_months)
+
+
+def _store(
+    indicator: Indicator,
+    definition: Definition | None,
+    periods: list[P.Period],
+    period_codes: list[str] | None,
+    from_stored_months: bool,
+) -> int:
     if definition is None or not periods:
         # Keep this before the delete below: an indicator without a definition has no computed
         # values, only the approved manual ones (measure/manual.py), which a refresh must not touch.
         return 0
-    if not OrgUnitLink.objects.exists():
-        rebuild_org_unit_links()  # the org-unit disaggregation joins through these links
+    plan = indicator.plan
     first = plan.first_year
     rows = _from_months(indicator, definition, periods) if from_stored_months else None
     if rows is None:
@@ -369,12 +385,11 @@ def refresh_indicator(
         )
         for r in rows
     ]
-    with transaction.atomic():
-        stale = Value.objects.filter(indicator=indicator)
-        if period_codes is not None:
-            stale = stale.filter(period__in=[p.code for p in periods])
-        stale.delete()
-        Value.objects.bulk_create(objects, batch_size=2000)
+    stale = Value.objects.filter(indicator=indicator)
+    if period_codes is not None:
+        stale = stale.filter(period__in=[p.code for p in periods])
+    stale.delete()
+    Value.objects.bulk_create(objects, batch_size=2000)
     return len(objects)
 
 

@@ -14,17 +14,18 @@ import yaml
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tathmini.core.safeinput import NoAliasLoader, SafeTextFormMixin
 from tathmini.measure import definitions
 from tathmini.measure.models import Value
 
 PREVIEW_DIMENSIONS = [d for d in Value.Dimension.choices if d[0]]
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(NoAliasLoader):
     """YAML as the definition column stores it: plain JSON types, dates kept as text.
 
     An unquoted ``2013-07-01`` would otherwise become a date object, which JSON cannot hold; the
-    engine reads date text itself.
+    engine reads date text itself. Aliases and deep nesting are refused (``NoAliasLoader``).
     """
 
 
@@ -45,11 +46,12 @@ def dump(spec: Any) -> str:
     return yaml.safe_dump(definitions.canonical(spec), sort_keys=False, allow_unicode=True, width=100)
 
 
-class DefinitionForm(forms.Form):
+class DefinitionForm(SafeTextFormMixin, forms.Form):
     definition = forms.CharField(
         label=_("Definition (YAML or JSON)"),
         required=False,
         strip=False,
+        max_length=50_000,  # a definition is a few hundred characters; parsing is not free
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}),
         help_text=_(
             "The numerator, the denominator (or a composite), scale, cumulation and rating rules, "

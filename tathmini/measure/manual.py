@@ -64,6 +64,7 @@ from tathmini.accounts.roles import Role
 from tathmini.core import audit
 from tathmini.core import periods as P
 from tathmini.core.models import AuditEvent
+from tathmini.core.safeinput import problem, shown
 from tathmini.measure import engine
 from tathmini.measure.models import Definition, ManualValue, Value
 from tathmini.strategy.models import Indicator, OrgUnit, Plan
@@ -248,6 +249,12 @@ def validate_evidence(upload: Any) -> str:
     """Refuse a file of another type, too large, or whose content is not what its name says;
     return the extension it is stored under."""
     name = PurePath(upload.name or "").name
+    reason = problem(name)
+    if reason is not None:  # "report" + U+202E + "fdp.exe" is shown as "reportexe.pdf"
+        raise ValidationError(
+            _("The file name “%(name)s” is refused. %(reason)s") % {"name": shown(name, 100), "reason": reason},
+            code="name",
+        )
     extension = PurePath(name).suffix.lower()
     if extension not in EVIDENCE_TYPES:
         raise ValidationError(

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from tathmini.accounts.roles import Role
 from tathmini.core.access import for_roles
+from tathmini.core.safeinput import SafeTextFormMixin
 from tathmini.measure import manual
 from tathmini.measure.models import ManualValue
 from tathmini.records.selectors import audit_history
@@ -47,7 +48,7 @@ class IndicatorChoiceField(forms.ModelChoiceField):
         return f"{obj.code} {obj.name}"
 
 
-class ManualValueForm(forms.Form):
+class ManualValueForm(SafeTextFormMixin, forms.Form):
     indicator = IndicatorChoiceField(queryset=Indicator.objects.none(), label=gettext_lazy("Indicator"))
     period = forms.ChoiceField(label=gettext_lazy("Period"))
     org_unit = forms.ModelChoiceField(
@@ -122,7 +123,7 @@ class ManualValueForm(forms.Form):
         )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(SafeTextFormMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason for returning it"),
         widget=forms.Textarea(attrs={"rows": 3}),

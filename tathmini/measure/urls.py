@@ -11,4 +11,5 @@ urlpatterns = [
     path("indicators/<int:pk>/definition/", views.definition_edit, name="definition_edit"),
     path("indicators/<int:pk>/definitions/", views.definition_history, name="definitions"),
     path("indicators/<int:pk>/definitions/<int:version>/", views.definition_version, name="definition_version"),
+    path("indicators/<int:pk>/targets/", views.targets_edit, name="targets"),
 ]

@@ -1,4 +1,5 @@
-"""Pages of the indicator engine: a value's drill-down, the definition editor and its history, and
+"""Pages of the indicator engine: a value's drill-down, the definition editor and its history, the
+M&E officer's baselines and targets (``targets_edit``, over ``strategy.targets``), and
 the values section of the public indicator page (``indicator_section``, rendered by
 ``strategy.views.indicator_detail``).
 
@@ -14,12 +15,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tathmini.accounts.roles import Role
 from tathmini.core import periods as P
@@ -29,6 +30,7 @@ from tathmini.measure.forms import DefinitionForm, dump
 from tathmini.measure.models import Definition, Value
 from tathmini.records import exports
 from tathmini.registry.models import Institution, Region
+from tathmini.strategy import targets
 from tathmini.strategy.models import Indicator, OrgUnit, Plan
 
 # Who sees the records behind a number: they include institutions' operational records, so the
@@ -433,5 +435,57 @@ def definition_version(request: HttpRequest, pk: int, version: int) -> HttpRespo
             "definition": definition,
             "is_current": definition.version == newest,
             "spec_yaml": dump(definition.spec),
+        },
+    )
+
+
+# --- baselines and targets ------------------------------------------------------------------------
+@for_roles(Role.ME_OFFICER)
+def targets_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The indicator's baselines and targets, every row in one form. Validation and the write share
+    one transaction: a row changed by someone else since the page was opened is refused."""
+    indicator = _indicator_or_404(pk)
+    error = ""
+    if request.method == "POST":
+        with transaction.atomic():
+            baselines, year_targets = targets.formsets(indicator, request.POST)
+            if all([baselines.is_valid(), year_targets.is_valid()]):
+                try:
+                    with transaction.atomic():  # both or neither
+                        events = targets.save(baselines, actor=request.user)
+                        events += targets.save(year_targets, actor=request.user)
+                except IntegrityError:
+                    # Rows that trade slots with each other pass one at a time through the
+                    # database's uniqueness rules, which see the first write clash with the second.
+                    error = _(
+                        "These changes cannot be saved together: two rows would fill the same slot on "
+                        "the way. Save one of them first."
+                    )
+                else:
+                    if events:
+                        count = len(events)
+                        messages.success(
+                            request,
+                            ngettext(
+                                "Saved %(count)s change to the baselines and targets of %(code)s.",
+                                "Saved %(count)s changes to the baselines and targets of %(code)s.",
+                                count,
+                            )
+                            % {"count": count, "code": indicator.code},
+                        )
+                    else:
+                        messages.info(request, _("Nothing was changed."))
+                    return redirect(f"{indicator.get_absolute_url()}#t-h")
+    else:
+        baselines, year_targets = targets.formsets(indicator)
+    return render(
+        request,
+        "measure/targets_form.html",
+        {
+            "indicator": indicator,
+            "plan": indicator.plan,
+            "baselines": baselines,
+            "targets": year_targets,
+            "error": error,
         },
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tathmini.core.safeinput import SafeTextFormMixin
 from tathmini.feedback.models import Complaint, InformationRequest, SurveyQuestion
 from tathmini.portal import selectors
 from tathmini.portal.models import Respondent
@@ -16,7 +17,7 @@ from tathmini.registry.models import EService, Institution
 HONEYPOT = "website"
 
 
-class PublicForm(forms.Form):
+class PublicForm(SafeTextFormMixin, forms.Form):
     # Hidden by CSS and from screen readers (the template wraps it); people leave it empty.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -120,7 +121,7 @@ class RequestForm(PublicForm):
         return institution
 
 
-class TrackForm(forms.Form):
+class TrackForm(SafeTextFormMixin, forms.Form):
     reference = forms.CharField(
         label=_("Reference number"), max_length=30, help_text=_("For example MAL-23AB-CD45 or OMB-23AB-CD45.")
     )
@@ -166,7 +167,7 @@ class SurveyForm(PublicForm):
 
 
 # --- Staff desks -------------------------------------------------------------------------------
-class ComplaintUpdateForm(forms.Form):
+class ComplaintUpdateForm(SafeTextFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Complaint.Status.choices)
     note = forms.CharField(
         label=_("Note to the complainant"),
@@ -176,7 +177,7 @@ class ComplaintUpdateForm(forms.Form):
     )
 
 
-class RequestAnswerForm(forms.Form):
+class RequestAnswerForm(SafeTextFormMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Outcome"),
         choices=[
@@ -190,7 +191,7 @@ class RequestAnswerForm(forms.Form):
     )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(SafeTextFormMixin, forms.Form):
     respondent = forms.ChoiceField(label=_("Respondents"), choices=Respondent.choices)
     labels = forms.CharField(
         label=_("Sent to (one per line)"),
@@ -207,7 +208,7 @@ class InvitationForm(forms.Form):
         return labels
 
 
-class OpenLinkForm(forms.Form):
+class OpenLinkForm(SafeTextFormMixin, forms.Form):
     respondent = forms.ChoiceField(label=_("Respondents"), choices=Respondent.choices)
     per_device = forms.IntegerField(label=_("Answers per device"), min_value=1, max_value=20, initial=1)
     eservice = forms.CharField(label=_("E-service code (optional)"), max_length=60, required=False)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -100,18 +100,36 @@ def _content_types() -> tuple[int, int]:
     return ContentType.objects.get_for_model(EService).pk, ContentType.objects.get_for_model(Institution).pk
 
 
+def _index_all() -> int:
+    """Index every e-service and record how far that reaches; the state row must exist."""
+    watermark = AuditEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+    pks = list(EService.objects.values_list("pk", flat=True))
+    count = index_eservices(pks)
+    IndexState.objects.filter(pk=1).update(
+        audit_watermark=watermark, max_eservice_pk=max(pks, default=0), built_at=timezone.now()
+    )
+    return count
+
+
 def rebuild() -> int:
     """Index every e-service from scratch."""
     with transaction.atomic():
         Posting.objects.all().delete()
         IndexState.objects.all().delete()
-        watermark = AuditEvent.objects.aggregate(m=Max("pk"))["m"] or 0
-        pks = list(EService.objects.values_list("pk", flat=True))
-        count = index_eservices(pks)
-        IndexState.objects.create(
-            pk=1, audit_watermark=watermark, max_eservice_pk=max(pks, default=0), built_at=timezone.now()
-        )
-    return count
+        IndexState.objects.create(pk=1)
+        return _index_all()
+
+
+def _first_build() -> int:
+    """Build the index that is not there yet, once. Its state row is created first, as a claim:
+    a search that finds no index at the same moment waits on that row (PostgreSQL: its key;
+    SQLite: the write lock), then fails to create it and searches the index just built."""
+    try:
+        with transaction.atomic():
+            IndexState.objects.create(pk=1)
+            return _index_all()
+    except IntegrityError:
+        return 0
 
 
 def refresh() -> int:
@@ -119,7 +137,7 @@ def refresh() -> int:
     e-services were re-indexed. Cheap when nothing changed: three indexed look-ups."""
     state = IndexState.objects.filter(pk=1).first()
     if state is None:
-        return rebuild()
+        return _first_build()
     es_ct, inst_ct = _content_types()
     events = list(
         AuditEvent.objects.filter(pk__gt=state.audit_watermark, content_type_id__in=(es_ct, inst_ct)).values_list(

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tathmini.accounts.models import User
+from tathmini.core import audit
 from tathmini.feedback.models import (
     Complaint,
     ComplaintUpdate,
@@ -31,7 +32,7 @@ from tathmini.feedback.models import (
 from tathmini.portal import clock, workdays
 from tathmini.portal.models import LinkUse, ResponseOrigin, SurveyInvitation, SurveyLink
 from tathmini.records import types as record_types
-from tathmini.records.services import public_create, save_record, snapshot_before
+from tathmini.records.services import public_create, save_record
 from tathmini.registry.models import EService, FocalPerson, Institution
 
 log = logging.getLogger(__name__)
@@ -103,13 +104,21 @@ def complaint_submit(data: dict[str, Any]) -> Complaint:
 CLOSED = (Complaint.Status.RESOLVED, Complaint.Status.REJECTED)
 
 
+def _locked_snapshot(record: Complaint | InformationRequest) -> dict[str, Any]:
+    """The stored state of a record the desk is answering, its row locked until the answer
+    commits: two desks answering at once write one after the other, and each audit event's old
+    values are what its write replaced (on SQLite the write lock taken at BEGIN does this)."""
+    stored = type(record)._default_manager.select_for_update().filter(pk=record.pk).order_by().first()
+    return audit.snapshot(stored) if stored is not None else {}
+
+
 @transaction.atomic
 def complaint_update(complaint: Complaint, *, status: str, note: str, actor: Any) -> ComplaintUpdate:
     """A desk's step on a complaint: a new status and a note the complainant reads. Closing it
     (resolved, or closed without action) stamps the resolution time and keeps the note as the
     resolution. The author is kept for the staff, never shown to the public."""
     at = clock.now()
-    before = snapshot_before(complaint)
+    before = _locked_snapshot(complaint)
     complaint.status = status
     if status in CLOSED:
         complaint.resolved_at = max(at, complaint.received_at)
@@ -154,7 +163,7 @@ def request_answer(request: InformationRequest, *, status: str, answer: str, act
     """The institution's answer (or refusal, with its reason) to an information request."""
     if status not in (InformationRequest.Status.ANSWERED, InformationRequest.Status.REFUSED):
         raise ValueError(status)
-    before = snapshot_before(request)
+    before = _locked_snapshot(request)
     request.status = status
     request.answer = answer
     request.answered_at = max(clock.now(), request.submitted_at)

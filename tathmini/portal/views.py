@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from tathmini.accounts.roles import Role
 from tathmini.core.access import for_roles, public
+from tathmini.core.safeinput import unstorable
 from tathmini.feedback.models import Complaint, InformationRequest, Survey
 from tathmini.portal import forms, guides, ratelimit, scoreboard, selectors, services
 from tathmini.portal.models import SurveyInvitation, SurveyLink
@@ -144,7 +145,9 @@ def _refused(request: HttpRequest, template: str, context: dict[str, Any], why: 
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("eservice") or request.GET.get("eservice") or ""
-    es = EService.objects.select_related("institution").filter(code=code).first() if code else None
+    # Read before the form checks it: a code that cannot be stored names no e-service.
+    known = code and not unstorable(code)
+    es = EService.objects.select_related("institution").filter(code=code).first() if known else None
     form = forms.ComplaintForm(request.POST or None, eservice=es)
     context = {"form": form, "eservice": es, "working_days": settings.COMPLAINT_WORKING_DAYS}
     if request.method == "POST":

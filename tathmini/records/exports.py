@@ -18,7 +18,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
 from tathmini.records.types import RecordType
 
@@ -30,12 +30,14 @@ def is_formula_like(text: str) -> bool:
 
 
 def escape_csv_cell(value: str) -> str:
-    return "'" + value if is_formula_like(value) else value
+    # Text that already starts with apostrophes before a formula character gets one more, so
+    # that the import, which removes one, gives back exactly what was stored.
+    return "'" + value if is_formula_like(value.lstrip("'")) else value
 
 
 def unescape_csv_cell(value: str) -> str:
-    """Undo ``escape_csv_cell``: one apostrophe before a formula character is ours."""
-    return value[1:] if value.startswith("'") and is_formula_like(value[1:]) else value
+    """Undo ``escape_csv_cell``: one apostrophe before (apostrophes and) a formula character is ours."""
+    return value[1:] if value.startswith("'") and is_formula_like(value.lstrip("'")) else value
 
 
 def safe_filename(name: str) -> str:
@@ -99,6 +101,10 @@ def to_xlsx(data: Iterable[list[Any]], title: str = "records") -> bytes:
         for c, value in enumerate(row, start=1):
             if isinstance(value, Decimal):
                 value = float(value) if value != value.to_integral() else int(value)
+            if isinstance(value, str):
+                # XLSX cannot hold control characters; text stored before the input rule
+                # (tathmini/core/safeinput.py) may have them, and must not fail the export.
+                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
             cell = ws.cell(row=r, column=c, value=value)
             if isinstance(value, str):
                 cell.data_type = TYPE_STRING  # never a formula, whatever the text starts with

@@ -12,7 +12,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tathmini.core.safeinput import SafeTextFormMixin
 from tathmini.records import selectors
+from tathmini.records.services import agency_record_refusal
 from tathmini.records.types import RecordType
 
 
@@ -47,7 +49,7 @@ def _formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field |
     return db_field.formfield(**kwargs)
 
 
-class RecordForm(forms.ModelForm):
+class RecordForm(SafeTextFormMixin, forms.ModelForm):
     """The base of every record type's form (see ``record_form_class``).
 
     For an institution-bound user (a focal person) each select offers only what they can see,
@@ -61,10 +63,10 @@ class RecordForm(forms.ModelForm):
         self.user = user
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
-                field.queryset = selectors.related_choices(rt, user, name)
+                field.queryset = selectors.related_choices(rt, user, name, writing=True)
         self.own_institution_field: str | None = None
         scope_field = selectors.scope_field(rt)
-        if scope_field in self.fields and rt.is_institution_bound(user):
+        if scope_field in self.fields and rt.writes_as_institution(user):
             field = self.fields[scope_field]
             if isinstance(field, forms.ModelChoiceField):
                 field.empty_label = None
@@ -76,6 +78,12 @@ class RecordForm(forms.ModelForm):
                     self.initial[scope_field] = user.institution_id
             else:
                 field.required = True
+        if rt.writes_as_institution(user):
+            for name in rt.agency_fields:
+                if name in self.fields:
+                    # Shown as the Agency left it; a disabled field takes nothing from the post.
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _("Set by the Agency.")
         self.new_reference = rt.new_reference if self.instance.pk is None else None
         if self.new_reference and "reference" in self.fields:
             self.fields["reference"].required = False
@@ -91,6 +99,8 @@ class RecordForm(forms.ModelForm):
         wants_reference = self.new_reference and "reference" in self.fields and "reference" not in self.errors
         if wants_reference and not cleaned.get("reference"):
             cleaned["reference"] = self.new_reference()  # type: ignore[misc]
+        if self.rt.writes_as_institution(self.user) and self.rt.is_agency_record(cleaned):
+            self.add_error(next(iter(self.rt.agency_record)), agency_record_refusal())
         return cleaned
 
     def many_to_many(self) -> dict[str, Any]:

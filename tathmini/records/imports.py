@@ -46,7 +46,10 @@ from openpyxl.cell.cell import TYPE_STRING
 from tathmini.core import audit
 from tathmini.core.audit import plain as plain_value  # the trail's own rendering, so diffs compare alike
 from tathmini.core.models import AuditEvent
-from tathmini.records import exports, services, types
+from tathmini.core.safeinput import problem as text_problem
+from tathmini.core.safeinput import shown
+from tathmini.core.signals import records_changed
+from tathmini.records import exports, selectors, services, types
 from tathmini.records.models import ImportJob
 from tathmini.records.types import RecordType
 
@@ -61,6 +64,12 @@ IN_LIMIT = 5000
 MAX_COMPRESSION_RATIO = 100
 RATIO_FLOOR_BYTES = 1 << 20
 WRITE_BATCH = 1000
+# Reading bounds, so that memory follows what a file can import rather than its bytes: no
+# template has more than a few dozen columns, and no spreadsheet program writes a sheet row past
+# XLSX_MAX_ROW or a CSV line longer than a few kilobytes.
+MAX_COLUMNS = 100
+MAX_LINE_CHARACTERS = 1_000_000
+XLSX_MAX_ROW = 1_048_576
 # bulk_update writes one CASE WHEN per field with a branch per row of the batch, so its cost per row
 # grows with the batch: updates go in smaller batches than inserts.
 UPDATE_BATCH = 100
@@ -70,6 +79,7 @@ FALSE_WORDS = {"0", "false", "no", "hapana", "si kweli"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _INTEGER = re.compile(r"[+-]?\d+")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # as a file reads with newline=""
 
 
 class FileRefused(Exception):
@@ -99,7 +109,9 @@ class Report:
     def add(self, row: int | None, column: str, reason: str) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(row, column, reason))
+            # A reason may quote the cell: never more than a paragraph of it, nor a character that
+            # the job's stored report (JSON in the database) or its page could not hold.
+            self.problems.append(Problem(row, shown(column, 100), shown(reason, 1000)))
 
     @property
     def ok(self) -> bool:
@@ -157,8 +169,35 @@ def columns(rt: RecordType) -> list[Column]:
 @dataclass
 class Table:
     header: list[str]
-    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells)
+    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells up to the header's width)
     csv: bool
+    # Row number → index of the first cell with a value beyond the header's columns (not kept).
+    stray: dict[int, int] = field(default_factory=dict)
+
+    def add_header(self, cells: list[Any]) -> None:
+        names = ["" if v is None else str(v) for v in cells]
+        while names and not names[-1].strip():
+            names.pop()
+        if len(names) > MAX_COLUMNS:
+            raise FileRefused(
+                _("The header row has %(count)d columns; a file may have at most %(limit)d.")
+                % {"count": len(names), "limit": MAX_COLUMNS}
+            )
+        self.header = names
+
+    def add_row(self, number: int, cells: list[Any]) -> None:
+        if len(self.rows) >= settings.IMPORT_MAX_ROWS:
+            raise FileRefused(
+                _("The file has more than %(limit)d rows. Split it into smaller files.")
+                % {"limit": settings.IMPORT_MAX_ROWS}
+            )
+        width = len(self.header)
+        if len(cells) > width:
+            extra = next((i for i in range(width, len(cells)) if cells[i] is not None and cells[i] != ""), None)
+            if extra is not None:
+                self.stray[number] = extra
+            cells = cells[:width]
+        self.rows.append((number, cells))
 
 
 def _format_of(filename: str) -> str:
@@ -226,26 +265,40 @@ def _read_csv(data: bytes) -> Table:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileRefused(_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")) from None
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     # Spreadsheets set to a comma decimal separator (common in Swahili and French locales) save
     # with semicolons; the header has no commas or semicolons of its own, so it tells which.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[Any]]] = []
-    header: list[str] | None = None
     number = 0
+
+    def lines() -> Iterator[str]:
+        # One line at a time from the text itself: a StringIO would hold a second, four times
+        # larger copy of the whole file.
+        for match in _LINE.finditer(text):
+            line = match.group()
+            if len(line) > MAX_LINE_CHARACTERS:
+                raise FileRefused(
+                    _("Row %(row)d is longer than %(limit)d characters.")
+                    % {"row": number + 1, "limit": MAX_LINE_CHARACTERS}
+                )
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    table: Table | None = None
     try:
         for cells in reader:
             number += 1
-            if header is None:
-                header = cells
+            if table is None:
+                table = Table([], [], csv=True)
+                table.add_header(cells)
             elif any(c.strip() for c in cells):
-                rows.append((number, cells))
+                table.add_row(number, cells)
     except csv.Error as e:
         raise FileRefused(_("Row %(row)d cannot be read: %(error)s") % {"row": number + 1, "error": e}) from None
-    if header is None:
+    if table is None:
         raise FileRefused(_("The file is empty."))
-    return Table([str(h) for h in header], rows, csv=True)
+    return table
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -261,14 +314,18 @@ def _read_xlsx(data: bytes) -> Table:
             raise FileRefused(_("The workbook has no sheet."))
         ws = wb.worksheets[0]
         ws.reset_dimensions()  # read every row there is, not what the file's own dimension tag claims
-        header: list[str] | None = None
-        rows: list[tuple[int, list[Any]]] = []
+        table: Table | None = None
         for number, row in enumerate(ws.iter_rows(), start=1):
+            if number > XLSX_MAX_ROW:  # a row number no spreadsheet program writes: not a real sheet
+                raise FileRefused(
+                    _("The sheet has rows past row %(limit)d, more than a spreadsheet holds.") % {"limit": XLSX_MAX_ROW}
+                )
             cells = [_xlsx_value(c) for c in row]
-            if header is None:
-                header = ["" if v is None else str(v) for v in cells]
+            if table is None:
+                table = Table([], [], csv=False)
+                table.add_header(cells)
             elif any(v is not None and v != "" for v in cells):
-                rows.append((number, cells))
+                table.add_row(number, cells)
     except FileRefused:
         raise
     except Exception as e:
@@ -278,9 +335,9 @@ def _read_xlsx(data: bytes) -> Table:
         ) from None
     finally:
         wb.close()
-    if header is None:
+    if table is None:
         raise FileRefused(_("The file is empty."))
-    return Table(header, rows, csv=False)
+    return table
 
 
 def _xlsx_value(cell: Any) -> Any:
@@ -398,7 +455,9 @@ class Resolved:
     label: str  # "institution", for messages
 
 
-def _related_queryset(rt: RecordType, col: Column, keys: set[str]) -> tuple[models.QuerySet[Any], dict[Any, str]]:
+def _related_queryset(
+    rt: RecordType, col: Column, keys: set[str], user: Any = None
+) -> tuple[models.QuerySet[Any], dict[Any, str]]:
     related = col.field.related_model
     target = related._meta.pk if col.lookup == "pk" else related._meta.get_field(col.lookup)
     by_value: dict[Any, str] = {}
@@ -408,15 +467,23 @@ def _related_queryset(rt: RecordType, col: Column, keys: set[str]) -> tuple[mode
         except ValidationError:
             continue  # "abc" for a numeric key: no object can match it
     qs = related._default_manager.all()
+    scope_first, _sep, rest = (rt.scope or "").partition("__")
+    related_rt = types.for_model(related)
+    if user is not None and related_rt is not None and col.name != scope_first:
+        # As the form's choices and the API's: another institution's e-service is "not found" (the
+        # scope column itself resolves everything, so naming another institution is reported as such).
+        qs = selectors.writable_related(rt, user, related_rt)
     if len(by_value) <= IN_LIMIT:
         qs = qs.filter(**{f"{target.name}__in": list(by_value)})
-    scope_first, _sep, rest = (rt.scope or "").partition("__")
     if col.name == scope_first and rest:
         qs = qs.annotate(import_scope=F(rest))
     return qs, by_value
 
 
-def resolve_lookups(rt: RecordType, cols: list[Column], texts: list[dict[str, str]]) -> dict[str, Resolved]:
+def resolve_lookups(
+    rt: RecordType, cols: list[Column], texts: list[dict[str, str]], user: Any = None
+) -> dict[str, Resolved]:
+    """Each related column's texts → the objects they name, among what ``user`` may see."""
     out: dict[str, Resolved] = {}
     for col in cols:
         if col.kind not in ("fk", "m2m"):
@@ -430,7 +497,7 @@ def resolve_lookups(rt: RecordType, cols: list[Column], texts: list[dict[str, st
                 keys.add(text)
         objects: dict[str, Any] = {}
         if keys:
-            qs, by_value = _related_queryset(rt, col, keys)
+            qs, by_value = _related_queryset(rt, col, keys, user)
             attribute = col.field.related_model._meta.pk.attname if col.lookup == "pk" else col.lookup
             for obj in qs:
                 key = by_value.get(getattr(obj, attribute))
@@ -591,6 +658,10 @@ def check(rt: RecordType, user: Any, table: Table, report: Report, progress: Pro
 
     # Cells with data beyond the named columns would be silently dropped: say so instead.
     for number, cells in table.rows:
+        if number in table.stray:
+            n = table.stray[number] + 1
+            report.add(number, "", _("Column %(n)d has a value but no name in the header row.") % {"n": n})
+            continue
         for index, value in enumerate(cells):
             if index not in named.values() and value not in (None, ""):
                 report.add(number, "", _("Column %(n)d has a value but no name in the header row.") % {"n": index + 1})
@@ -602,15 +673,29 @@ def check(rt: RecordType, user: Any, table: Table, report: Report, progress: Pro
         {c.name: _as_text(cells[i] if i < len(cells) else None, table.csv) for i, c in present}
         for _n, cells in table.rows
     ]
-    resolved = resolve_lookups(rt, cols, texts)
+    # The text rule (tathmini/core/safeinput.py) before anything reads a cell: a refused cell is
+    # reported and taken as empty, so it reaches no lookup, no message and no query.
+    unsafe: list[set[str]] = []
+    for (number, _cells), text_row in zip(table.rows, texts, strict=True):
+        refused: set[str] = set()
+        for name, text in text_row.items():
+            reason = text_problem(text)
+            if reason is not None:
+                report.add(number, name, reason)
+                text_row[name] = ""
+                refused.add(name)
+        unsafe.append(refused)
+    resolved = resolve_lookups(rt, cols, texts, user)
     choice_maps = {c.name: _choice_map(c.field) for c in cols if c.kind == "choice"}
 
     # Pass 1: every cell to a value; remember the natural keys to look for.
     converted: list[tuple[dict[str, Any], set[str]]] = []
-    for (number, cells), text_row in zip(table.rows, texts, strict=True):
+    for (number, cells), text_row, refused in zip(table.rows, texts, unsafe, strict=True):
         values: dict[str, Any] = {}
-        failed: set[str] = set()
+        failed: set[str] = set(refused)
         for index, col in present:
+            if col.name in failed:
+                continue
             raw = cells[index] if index < len(cells) else None
             try:
                 values[col.name] = _convert(col, raw, text_row[col.name], resolved, choice_maps)
@@ -620,7 +705,7 @@ def check(rt: RecordType, user: Any, table: Table, report: Report, progress: Pro
         converted.append((values, failed))
 
     existing = _existing(rt, cols, [v for v, failed in converted if not failed.intersection(rt.natural_key)])
-    bound = rt.is_institution_bound(user)
+    bound = rt.writes_as_institution(user)
     scope_first = rt.scope.split("__")[0] if rt.scope else None
     constraints = [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
     fk_names = {c.name for c in cols if c.kind == "fk"}
@@ -696,7 +781,7 @@ def check(rt: RecordType, user: Any, table: Table, report: Report, progress: Pro
         if bound:
             if scope_first is None:
                 report.add(number, "", _("You may only change your own institution's records."))
-            elif scope_first not in failed:
+            elif scope_first not in row_failed:  # an empty required cell is reported once, above
                 mine = _row_scope(rt, instance, stored, values, scope_first)
                 if mine != user.institution_id:
                     report.add(number, scope_first, _("You may only import your own institution's records."))
@@ -704,6 +789,11 @@ def check(rt: RecordType, user: Any, table: Table, report: Report, progress: Pro
                 report.add(
                     number, ", ".join(rt.natural_key), _("This key is already used by a record you may not change.")
                 )
+            if rt.is_agency_record(instance) or (stored is not None and rt.is_agency_record(before)):
+                report.add(number, ", ".join(rt.agency_record), services.agency_record_refusal())
+            given = {name: value for name, value in values.items() if name not in failed}
+            for name in services.agency_fields_changed(rt, user, given, before if stored is not None else None):
+                report.add(number, name, services.agency_field_refusal(rt, name))
 
         row = Row(number, instance, stored is None, before, m2m)
         if stored is not None:
@@ -774,6 +864,8 @@ def _convert(
             )
         return list(dict.fromkeys(known[k] for k in keys))
     if text == "":
+        if col.kind == "fk":
+            return None  # names nothing: a required column's empty cell is reported in pass 2
         if f.has_default() and not f.blank:
             return f.get_default()
         return None if f.null else ""
@@ -1070,8 +1162,22 @@ def settle_stalled(jobs: QuerySet[ImportJob]) -> int:
                 )
             update = {"status": ImportJob.Status.FAILED, "problem_count": 1, "problems": [[None, "", reason]]}
         # Conditional on the status read: a job that moved on meanwhile is left to its process.
-        closed += ImportJob.objects.filter(pk=job.pk, status=job.status).update(finished_at=timezone.now(), **update)
+        settled = ImportJob.objects.filter(pk=job.pk, status=job.status).update(finished_at=timezone.now(), **update)
+        if settled and update["status"] == ImportJob.Status.DONE:
+            _resend_change(job)
+        closed += settled
     return closed
+
+
+def _resend_change(job: ImportJob) -> None:
+    """A write that committed in a process that then stopped may have missed what follows its
+    commit in that process: the indicator refresh. Tell the listeners again, naming no dates and
+    no fields, so they recompute everything the model feeds."""
+    try:
+        rt = types.get(job.record_type)
+    except KeyError:
+        return
+    records_changed.send(sender=rt.model, dates=set(), fields=None)
 
 
 # --- Templates and the column reference ---------------------------------------------------------

@@ -78,11 +78,23 @@ def scope_field(rt: RecordType) -> str | None:
     return rt.scope.split("__")[0]
 
 
-def related_choices(rt: RecordType, user: Any, name: str) -> QuerySet[Any]:
+def writable_related(rt: RecordType, user: Any, related_rt: RecordType) -> QuerySet[Any]:
+    """What a record of ``rt`` written by ``user`` may point at among ``related_rt``'s records:
+    what they can see, and only their own institution's when they write as their institution."""
+    qs = related_rt.visible(user)
+    if related_rt.scope is not None and rt.writes_as_institution(user):
+        qs = qs.filter(related_rt.institution_filter(user.institution_id))
+    return qs
+
+
+def related_choices(rt: RecordType, user: Any, name: str, *, writing: bool = False) -> QuerySet[Any]:
     """What a select for the relation ``name`` may offer: only what the user can see, and for an
-    institution-bound user the scope field offers their own institution (or its e-services) only."""
+    institution-bound user the scope field offers their own institution (or its e-services) only.
+    ``writing``: a form's select, where ``writable_related`` decides."""
     related = rt.model_field(name).related_model
     related_rt = types.for_model(related)
+    if writing and related_rt is not None:
+        return writable_related(rt, user, related_rt)
     qs = related_rt.visible(user) if related_rt is not None else related._default_manager.all()
     if rt.scope and rt.is_institution_bound(user) and name == scope_field(rt):
         rest = rt.scope.partition("__")[2]

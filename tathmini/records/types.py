@@ -8,7 +8,7 @@ record belongs to, and who may edit it. Apps declare their types in ``<app>/reco
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,13 @@ class RecordType:
     list_columns: tuple[str, ...] = ()
     date_field: str | None = None  # the field the list's date range filters on
     ordering: tuple[str, ...] = ()
+    # Fields only the Agency writes, though an institution keeps the record (the Agency's review of
+    # an initiative): an institution-bound user's forms show them without taking them, and every
+    # channel refuses a write of theirs that changes them (a new record keeps the defaults).
+    agency_fields: tuple[str, ...] = ()
+    # Values that make a record the Agency's own whatever institution it names (a complaint about
+    # the Agency, which the Agency's indicators count): no institution reads or writes it.
+    agency_record: dict[str, Any] = field(default_factory=dict)
     # Gives a new record's ``reference`` when it is left empty, on every channel that creates one
     # (the form, the API): complaint and request numbers are the Agency's to issue.
     new_reference: Callable[[], str] | None = None
@@ -61,7 +68,14 @@ class RecordType:
     def institution_filter(self, institution_id: int | None) -> Q:
         if self.scope is None:
             return Q()
-        return Q(**{"pk" if self.scope == "" else f"{self.scope}_id": institution_id})
+        return Q(**{"pk" if self.scope == "" else f"{self.scope}_id": institution_id}) & ~Q(**self.agency_record)
+
+    def is_agency_record(self, record: Any) -> bool:
+        """True when ``record`` (a model instance, or field → value) is the Agency's own (``agency_record``)."""
+        if not self.agency_record:
+            return False
+        values = record if isinstance(record, Mapping) else {k: getattr(record, k, None) for k in self.agency_record}
+        return all(values.get(name) == value for name, value in self.agency_record.items())
 
     def institution_of(self, instance: models.Model) -> Any:
         if self.scope is None:
@@ -86,10 +100,14 @@ class RecordType:
     def editable_by(self, user: Any) -> bool:
         if not user.is_authenticated:
             return False
+        return self._edits_for_the_agency(user) or self._edits_as_focal_person(user)
+
+    def _edits_for_the_agency(self, user: Any) -> bool:
         if user.is_superuser or self.editor_roles.intersection(user.roles):
             return True
-        if Role.AGENCY_OFFICER in user.roles and user.agency_function in self.editor_functions:
-            return True
+        return Role.AGENCY_OFFICER in user.roles and user.agency_function in self.editor_functions
+
+    def _edits_as_focal_person(self, user: Any) -> bool:
         return (
             self.focal_edits
             and self.scope is not None
@@ -100,6 +118,14 @@ class RecordType:
     def is_institution_bound(self, user: Any) -> bool:
         """True when the user only ever sees and writes their own institution's records."""
         return not user.is_superuser and not STAFF_READERS.intersection(user.roles)
+
+    def writes_as_institution(self, user: Any) -> bool:
+        """True when the user writes only their own institution's records of this type: a focal
+        person, and also one who holds a staff role besides (they read everything) when being a
+        focal person is their only right to change this type."""
+        if self.is_institution_bound(user):
+            return True
+        return user.is_authenticated and not self._edits_for_the_agency(user) and self._edits_as_focal_person(user)
 
     def visible(self, user: Any) -> QuerySet[Any]:
         """Every record of this type the user may read: a focal person's own institution's only."""

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tathmini.accounts.roles import ALL_ROLES
+from tathmini.core import versions
 from tathmini.core.access import for_roles
 from tathmini.core.models import AuditEvent
 from tathmini.records import exports, selectors
@@ -143,19 +144,49 @@ def record_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 def _form_page(request: HttpRequest, rt: RecordType, record: Any) -> HttpResponse:
     form_class = record_form_class(rt)
     creating = record.pk is None
+    # The version of the record as the form shows it: a save from an older copy is refused.
+    loaded = "" if creating else versions.of(record)
+    stale = None
     if request.method == "POST":
+        loaded = request.POST.get(versions.FIELD, "")
         before = snapshot_before(record)  # before the form writes the posted values into the instance
         form = form_class(request.POST, instance=record, rt=rt, user=request.user)
         if form.is_valid():
             record = form.save(commit=False)
-            save_record(
-                rt, record, actor=request.user, channel=AuditEvent.Channel.WEB, before=before, m2m=form.many_to_many()
-            )
-            messages.success(request, _("Saved: %(record)s.") % {"record": record})
-            return redirect("records:detail", rt.key, record.pk)
+            try:
+                save_record(
+                    rt,
+                    record,
+                    actor=request.user,
+                    channel=AuditEvent.Channel.WEB,
+                    before=before,
+                    m2m=form.many_to_many(),
+                    version=loaded or None,
+                )
+            except versions.StaleCopy as exc:
+                stale = _stale(rt, exc)
+                # The form keeps the person's entries; saving them again now replaces what is
+                # stored, knowingly, since the page shows the current values beside them.
+                loaded = exc.version
+            else:
+                messages.success(request, _("Saved: %(record)s.") % {"record": record})
+                return redirect("records:detail", rt.key, record.pk)
     else:
         form = form_class(instance=record, rt=rt, user=request.user)
-    return render(request, "records/form.html", {"rt": rt, "form": form, "record": record, "creating": creating})
+    return render(
+        request,
+        "records/form.html",
+        {"rt": rt, "form": form, "record": record, "creating": creating, "loaded_version": loaded, "stale": stale},
+    )
+
+
+def _stale(rt: RecordType, exc: versions.StaleCopy) -> dict[str, Any]:
+    """What the page says about a refused write: who changed the record, when, and its values now."""
+    return {
+        "by": exc.by(),
+        "deleted": exc.deleted,
+        "fields": selectors.field_values(rt, exc.current) if exc.current is not None else [],
+    }
 
 
 @for_roles(*ALL_ROLES)
@@ -163,13 +194,30 @@ def record_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     rt = _readable(request, key)
     record = selectors.record_or_404(rt, request.user, pk)
     _require_editor(rt, request)
+    loaded = versions.of(record)
+    stale = None
     if request.method == "POST":
         label = str(record)
         try:
-            delete_record(rt, record, actor=request.user, channel=AuditEvent.Channel.WEB)
+            delete_record(
+                rt,
+                record,
+                actor=request.user,
+                channel=AuditEvent.Channel.WEB,
+                version=request.POST.get(versions.FIELD) or None,
+            )
         except (ProtectedError, RestrictedError):
             messages.error(request, _("%(record)s was not deleted: other records refer to it.") % {"record": label})
             return redirect("records:detail", rt.key, pk)
-        messages.success(request, _("Deleted: %(record)s.") % {"record": label})
-        return redirect("records:list", rt.key)
-    return render(request, "records/confirm_delete.html", {"rt": rt, "record": record})
+        except versions.StaleCopy as exc:
+            # Asked again, on the current values: confirming now deletes the record as it is.
+            stale = _stale(rt, exc)
+            loaded = exc.version
+        else:
+            messages.success(request, _("Deleted: %(record)s.") % {"record": label})
+            return redirect("records:list", rt.key)
+    return render(
+        request,
+        "records/confirm_delete.html",
+        {"rt": rt, "record": record, "loaded_version": loaded, "stale": stale},
+    )

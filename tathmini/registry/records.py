@@ -115,6 +115,7 @@ register(
         scope="institution",
         focal_edits=True,
         editor_functions=frozenset({"compliance"}),
+        agency_fields=("review_status", "reviewed_on", "review_notes"),
         lookups={"institution": "code"},
         search=("code", "title", "institution__code"),
         filters=("status", "review_status"),

@@ -1,18 +1,29 @@
-"""The M&E officer's editing of the plan until dedicated screens exist: baselines, targets,
-the risk register and org units are the data the published plan leaves to the Agency."""
+"""The M&E officer's editing of the plan where no dedicated screen exists: the risk register and
+org units are data the published plan leaves to the Agency. Baselines and targets have their page
+(``measure:targets``); the inlines here use its formsets, so they refuse a save from a stale copy
+and audit every change in the same way."""
+
+from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
+from tathmini.core.models import AuditEvent
 from tathmini.strategy import models as m
+from tathmini.strategy import targets
 
 
 class TargetInline(admin.TabularInline):
     model = m.Target
+    form = targets.TargetForm
+    formset = targets.TargetFormSet
     extra = 0
 
 
 class BaselineInline(admin.TabularInline):
     model = m.Baseline
+    form = targets.BaselineForm
+    formset = targets.BaselineFormSet
     extra = 0
 
 
@@ -23,6 +34,12 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_sw", "name_en"]
     filter_horizontal = ["strategies"]
     inlines = [BaselineInline, TargetInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if isinstance(formset, targets.RowFormSet):
+            targets.save(formset, actor=request.user, channel=AuditEvent.Channel.WEB)
+        else:
+            super().save_formset(request, form, formset, change)
 
 
 @admin.register(m.Challenge)

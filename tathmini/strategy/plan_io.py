@@ -17,11 +17,15 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils import translation
 
 from tathmini.core import periods
+from tathmini.core.safeinput import NoAliasLoader, problem
 from tathmini.strategy import models as m
 
 FORMAT = "tathmini-plan/1"
+# The shipped plan is 55 kB; a file a hundred times larger is not a plan (and YAML parses slowly).
+MAX_BYTES = 5_000_000
 HEADER = "# Tathmini plan file: see docs/plan-format.md\n"
 
 
@@ -58,43 +62,69 @@ class LList(list[Any]):
 
 
 def _load(text: str) -> Any:
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_BYTES:  # characters: never more than the file's bytes
+        raise PlanFileError([Problem(0, "(file)", f"larger than {MAX_BYTES:,} bytes: not a plan file")])
+    try:
+        loader = NoAliasLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML itself does not allow (a control character)
+        line = text.count("\n", 0, exc.position) + 1
+        raise PlanFileError([Problem(line, "(file)", f"not valid YAML: character U+{exc.character:04X}")]) from None
+    unsafe: list[Problem] = []
     try:
         root = loader.get_single_node()
         if root is None:
             return None
 
-        def build(node: yaml.Node) -> Any:
+        def build(node: yaml.Node, path: str) -> Any:
             line = node.start_mark.line + 1
+            if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+                # Scalars with an unknown tag are refused by the loader; collections are built here.
+                raise PlanFileError([Problem(line, path or "(file)", f"the tag {node.tag} is not allowed")])
             if isinstance(node, yaml.MappingNode):
                 out = LDict()
                 out.line, out.key_lines = line, {}
                 for key_node, value_node in node.value:
                     key = loader.construct_object(key_node)
                     key_line = key_node.start_mark.line + 1
+                    if isinstance(key, str) and (reason := _unsafe(key)) is not None:
+                        raise PlanFileError([Problem(key_line, path or "(file)", f"a key: {reason}")])
                     if not isinstance(key, str):
                         raise PlanFileError([Problem(key_line, str(key), "keys must be text")])
                     if key in out:
                         raise PlanFileError([Problem(key_line, key, "this key appears twice")])
-                    out[key] = build(value_node)
+                    out[key] = build(value_node, f"{path}.{key}" if path else key)
                     out.key_lines[key] = key_line
                 return out
             if isinstance(node, yaml.SequenceNode):
                 items = LList()
                 items.line, items.item_lines = line, []
-                for child in node.value:
-                    items.append(build(child))
+                for i, child in enumerate(node.value):
+                    items.append(build(child, f"{path}[{i}]"))
                     items.item_lines.append(child.start_mark.line + 1)
                 return items
-            return loader.construct_object(node)
+            value = loader.construct_object(node)
+            if isinstance(value, str) and (reason := _unsafe(value)) is not None:
+                unsafe.append(Problem(line, path, reason))
+            return value
 
-        return build(root)
+        built = build(root, "")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         raise PlanFileError([Problem(line, "(file)", f"not valid YAML: {exc.problem or exc}")]) from None
     finally:
         loader.dispose()
+    if unsafe:
+        raise PlanFileError(unsafe)
+    return built
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+def _unsafe(text: str) -> str | None:
+    with translation.override("en"):  # the plan file's messages are in English, as the rest
+        return problem(text)
 
 
 # --- Validation -----------------------------------------------------------------------------

@@ -32,6 +32,8 @@ class Command(BaseCommand):
     def do_import(self, file: str, replace: bool, if_absent: bool, **_: Any) -> None:
         path = Path(file)
         try:
+            if path.stat().st_size > plan_io.MAX_BYTES:  # before reading it all into memory
+                raise CommandError(f"{file}:0: (file): larger than {plan_io.MAX_BYTES:,} bytes: not a plan file")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {file}: {exc}") from None
