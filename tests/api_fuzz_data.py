@@ -6,8 +6,8 @@ schemathesis' own checks.
 - One record of every type, and for the types an institution keeps one of A's and one of B's,
   written through the API itself; generated ids are steered to them (``install_hooks``), so reads
   and writes of one record reach a record, and A's token is sent to B's records.
-- Generated bodies name the seeded records in their relations (``RELATIONS``), so writes get past
-  "does not exist" to the model's own rules and, often enough, to a 201.
+- Generated bodies mostly name seeded records in their relations (``RELATIONS``), so writes get
+  past "does not exist" to the model's own rules and, often enough, to a 201.
 - ``records_stay_in_scope``: every record an institution's token reads or writes is its own.
 
 Needs the demo structure (``manage.py bootstrap``: regions, the Agency's org units and users).
@@ -16,6 +16,8 @@ Needs the demo structure (``manage.py bootstrap``: regions, the Agency's org uni
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,11 +27,13 @@ from django.urls import reverse
 from schemathesis.core.parameters import ParameterLocation
 
 from tathmini.api.models import ApiToken
+from tathmini.api.schema import TEXT
 from tathmini.api.services import hash_token
 from tathmini.records import types
 from tathmini.registry.models import Institution
 
 SCHEMA_PATH = "/api/schema/?format=json"
+TEXT_RULE = re.compile(TEXT)
 
 # Fixed texts, so that a configuration can name them before the database exists; the database
 # keeps only their hashes, as for any token.
@@ -148,7 +152,7 @@ RELATIONS = {
     "region": ["dar-es-salaam"],
     "eservice": ["fuzz-portal-1", "fuzz-portal-2"],
     "resource": ["fuzz-govnet"],
-    "standards[*]": ["fuzz-web"],
+    "standards": ["fuzz-web"],
     "org_unit": ["huduma", "huduma-ushauri"],
     "officer": ["afisa.ushauri"],
     "survey": ["fuzz-survey"],
@@ -186,10 +190,6 @@ def config(
             **({"headers": headers} if headers else {}),
             "generation": {"max-examples": max_examples, "deterministic": True, "mode": "all", "database": "none"},
             "phases": {name: {"enabled": name in phases} for name in ("examples", "coverage", "fuzzing", "stateful")},
-            "dictionaries": {f"rel-{name.strip('[*]')}": {"values": codes} for name, codes in RELATIONS.items()},
-            "parameters": {
-                f"body.{name}": {"dictionary": f"rel-{name.strip('[*]')}", "probability": 0.8} for name in RELATIONS
-            },
             "checks": {
                 # If-Match is any string to the schema, and any but the record's current ETag is a
                 # 412 by design; RFC 9110 (13.2.1) has preconditions evaluated before the body is
@@ -215,20 +215,38 @@ def config(
 
 
 def install_hooks(schema: Any, ids: Mapping[str, list[int]]) -> None:
-    """Steer generated record ids to the seeded records: by the generated id, one in four to A's
-    (or the only) record, one in four to B's; the rest stay as generated (almost always a 404)."""
+    """Steer generated requests to the seeded records (schemathesis then checks each case against
+    the schema again, so a case stays negative only if what is sent is still invalid):
+
+    - a record id: by the generated id, one in four to A's (or the only) record, one in four to
+      B's; the rest stay as generated (almost always a 404);
+    - a relation's code in a body, if it is a valid code at all: four in five to a seeded record's
+      code (``RELATIONS``); the rest stay, and get "does not exist".
+    """
 
     @schema.hook
     def map_case(context: Any, case: Any) -> Any:
         params = case.path_parameters
         negative_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
-        if not params or not isinstance(params.get("id"), int) or negative_path:
-            return case
-        seeded = ids.get(case.operation.path.split("/")[3], [])
-        pick = params["id"] % 4
-        if pick < len(seeded):
-            params["id"] = seeded[pick]
+        if params and isinstance(params.get("id"), int) and not negative_path:
+            seeded = ids.get(case.operation.path.split("/")[3], [])
+            pick = params["id"] % 4
+            if pick < len(seeded):
+                params["id"] = seeded[pick]
+        if isinstance(case.body, dict):
+            for name, codes in RELATIONS.items():
+                value = case.body.get(name)
+                if isinstance(value, list):
+                    case.body[name] = [_seeded_code(v, codes) for v in value]
+                elif value is not None:
+                    case.body[name] = _seeded_code(value, codes)
         return case
+
+
+def _seeded_code(value: Any, codes: list[str]) -> Any:
+    if not isinstance(value, str) or not TEXT_RULE.fullmatch(value) or zlib.crc32(value.encode()) % 5 == 0:
+        return value
+    return codes[len(value) % len(codes)]
 
 
 def _institution_code(rt: Any, record: Mapping[str, Any]) -> str | None:

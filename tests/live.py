@@ -190,11 +190,16 @@ class Database:
         """A copy, on the same backend, that the caller owns (``drop`` it)."""
         if self.backend == "sqlite":
             target = Database("sqlite", tempfile.mkdtemp(prefix="tathmini-live-"))
-            with sqlite3.connect(self.path) as source, sqlite3.connect(target.path) as copy:
+            source, copy = sqlite3.connect(self.path), sqlite3.connect(target.path)
+            try:
                 source.backup(copy)
-            return target
-        target = Database("postgres", _pg_name())
-        _pg_admin(f'CREATE DATABASE "{target.location}" TEMPLATE "{self.location}"')
+            finally:
+                source.close()
+                copy.close()
+        else:
+            target = Database("postgres", _pg_name())
+            _pg_admin(f'CREATE DATABASE "{target.location}" TEMPLATE "{self.location}"')
+        _TO_DROP.append(target)
         return target
 
     def drop(self) -> None:
@@ -228,9 +233,11 @@ def _pg_admin(sql: str) -> None:
 
 def empty_database() -> Database:
     if backend() == "sqlite":
-        return Database("sqlite", tempfile.mkdtemp(prefix="tathmini-live-"))
-    db = Database("postgres", _pg_name())
-    _pg_admin(f'CREATE DATABASE "{db.location}"')
+        db = Database("sqlite", tempfile.mkdtemp(prefix="tathmini-live-"))
+    else:
+        db = Database("postgres", _pg_name())
+        _pg_admin(f'CREATE DATABASE "{db.location}"')
+    _TO_DROP.append(db)
     return db
 
 
@@ -362,6 +369,10 @@ _PREPARED: dict[str, Database] = {}
 
 SETUP = f"""
 from datetime import date
+from io import StringIO
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("bootstrap", stdout=StringIO())
 from tathmini.accounts.models import User
 from tathmini.registry.models import EService
 focal = User.objects.get(username={FOCAL_USER!r})
@@ -379,10 +390,7 @@ def prepared() -> Database:
     kind = backend()
     if kind not in _PREPARED:
         db = empty_database()
-        _TO_DROP.append(db)
-        manage(db, "migrate", "--noinput")
-        manage(db, "bootstrap")
-        manage(db, "shell", "-c", SETUP)
+        manage(db, "shell", "-c", SETUP)  # migrate, bootstrap and the e-services, in one process
         _PREPARED[kind] = db
     return _PREPARED[kind]
 
@@ -467,6 +475,12 @@ def _number(x: Any) -> str | None:
     return None if x is None else format(Decimal(str(x)).normalize(), "f")
 
 
+def tamper_values(db: Database) -> None:
+    """Make every stored value differ from what a refresh computes, so that each indicator's old
+    and new values can be told apart."""
+    db.execute("UPDATE measure_value SET value = value + 1, numerator = numerator + 1")
+
+
 def value_duplicates(db: Database) -> int:
     return int(
         db.scalar(
@@ -478,7 +492,7 @@ def value_duplicates(db: Database) -> int:
 
 def refresh_run(db: Database) -> tuple[str, list[str], list[str]] | None:
     """The latest refresh run: its status, the indicators done and those pending."""
-    rows = db.query("SELECT status, done, pending FROM measure_refreshrun ORDER BY started_at DESC, id DESC LIMIT 1")
+    rows = db.query("SELECT status, done, pending FROM measure_refreshrun ORDER BY id DESC LIMIT 1")
     if not rows:
         return None
     status, done, pending = rows[0]

@@ -104,47 +104,48 @@ def test_an_import_killed_while_checking_and_while_writing_is_all_or_nothing_and
 
 
 def test_a_refresh_killed_mid_write_keeps_whole_indicators_and_the_rerun_stores_what_a_clean_run_does(
-    database: live.Database, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     subset = [arg for code in INDICATORS for arg in ("--indicator", code)]
-    reference = live.prepared().clone()
+    db = live.prepared().clone()
     try:
-        live.manage(reference, "measure", "refresh", *subset)
-        clean = live.values(reference)
+        live.manage(db, "measure", "refresh", *subset)
+        clean = live.values(db)
+        live.tamper_values(db)  # the values of before: every one differs from what the refresh computes
+        old = live.values(db)
+        refresh = live.spawn(db, [live.PYTHON, "manage.py", "measure", "refresh", *subset], tmp_path / "refresh.log")
+
+        def mid_write() -> bool:
+            assert refresh.poll() is None, "the refresh ended before it could be killed mid-write"
+            run = live.refresh_run(db)
+            return run is not None and run[0] == "running" and len(run[1]) >= 1 and db.write_in_progress()
+
+        live.wait_for(mid_write, 120, "the refresh to write")
+        live.kill(refresh)
+
+        whole(db)
+        assert live.value_duplicates(db) == 0
+        status, done, pending = live.refresh_run(db) or ("", [], [])
+        assert status == "running" and done and pending  # died part-way; its watermark says where
+        codes = dict(db.query("SELECT code, id FROM strategy_indicator"))
+        stored = live.values(db)
+
+        def of(values: dict[tuple[Any, ...], Any], code: str) -> dict[tuple[Any, ...], Any]:
+            return {k: v for k, v in values.items() if k[0] == codes[code]}
+
+        assert old != clean and {k[0] for k in clean} == {codes[c] for c in done + pending}
+        for code in done:
+            assert of(stored, code) == of(clean, code), f"{code} was committed, so it holds its new values"
+        for code in pending:
+            assert of(stored, code) == of(old, code), f"{code} holds a mixture of its old and new values"
+
+        live.manage(db, "measure", "refresh", "--resume")
+        assert live.refresh_run(db) == ("done", done + pending, [])
+        whole(db)
+        assert live.value_duplicates(db) == 0
+        assert live.values(db) == clean
     finally:
-        reference.drop()
-    assert clean and live.values(database) == {}
-
-    db = database
-    refresh = live.spawn(db, [live.PYTHON, "manage.py", "measure", "refresh", *subset], tmp_path / "refresh.log")
-
-    def mid_write() -> bool:
-        assert refresh.poll() is None, "the refresh ended before it could be killed mid-write"
-        run = live.refresh_run(db)
-        return run is not None and len(run[1]) >= 1 and db.write_in_progress()
-
-    live.wait_for(mid_write, 120, "the refresh to write")
-    live.kill(refresh)
-    assert refresh.returncode != 0
-
-    whole(db)
-    assert live.value_duplicates(db) == 0
-    status, done, pending = live.refresh_run(db) or ("", [], [])
-    assert status == "running" and done and pending  # died part-way, its watermark says where
-    stored = live.values(db)
-    by_indicator = {key[0] for key in clean}
-    for indicator in by_indicator:
-        mine = {k: v for k, v in stored.items() if k[0] == indicator}
-        theirs = {k: v for k, v in clean.items() if k[0] == indicator}
-        assert mine in ({}, theirs), f"indicator {indicator} is half written"
-    written = {key[0] for key in stored}
-    assert len(written) == len(done)  # exactly the indicators the run had committed
-
-    live.manage(db, "measure", "refresh", "--resume")
-    assert live.refresh_run(db) == ("done", done + pending, [])
-    whole(db)
-    assert live.value_duplicates(db) == 0
-    assert live.values(db) == clean
+        db.drop()
 
 
 def test_a_job_whose_process_stopped_after_its_commit_refreshes_the_indicators_it_missed(

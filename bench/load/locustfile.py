@@ -5,8 +5,8 @@ variables: ``LOAD_FACTS``, the JSON file ``prepare.py`` wrote (accounts, e-servi
 search, references, the survey link, the report, indicators, departments), and
 ``LOAD_BEHIND_PROXY=1`` when the server runs in production mode on plain HTTP: the client then
 plays the TLS-terminating proxy's part (``X-Forwarded-Proto: https``, which the server trusts with
-``USE_X_FORWARDED_PROTO=1``), sends its ``Origin`` on posts as a browser does, and returns the
-HTTPS-only cookies over the loopback connection.
+``USE_X_FORWARDED_PROTO=1``, and a new connection per request), sends its ``Origin`` on posts as
+a browser does, and returns the HTTPS-only cookies over the loopback connection.
 
 Every request is named by page (``name=``), so the statistics are per page, not per address.
 A user waits 1–5 s between actions. Weights: 6 citizens to 2 focal persons to 2 managers.
@@ -121,6 +121,10 @@ class Visitor(HttpUser):
     def on_start(self) -> None:
         if BEHIND_PROXY:
             self.client.headers["X-Forwarded-Proto"] = "https"
+            # A proxy opens a connection to the application per request (nginx does by default):
+            # a kept-alive connection that the server closes as the next request leaves (after
+            # its keep-alive time, or when a worker is replaced) would fail that request here.
+            self.client.headers["Connection"] = "close"
         # A first visit fetches the site's one stylesheet; later pages take it from the cache.
         with self.get("/huduma/", "portal: catalogue") as page:
             found = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text or "")

@@ -10,8 +10,9 @@ when missing and dropped first with --fresh): ``migrate``, ``bootstrap`` (the de
 --data minimal the plan and demo users only), ``measure refresh`` (demo data), ``prepare.py`` (an open
 survey link, a published report, the staff accounts of the load); ``collectstatic``; gunicorn as
 the README's production section runs it (--workers, --timeout 120, --max-requests 1000) on
-127.0.0.1; locust headless for --duration; the table. Exits 1 on any failed request, any error
-in the scenario, any 5xx in the server's access log or any traceback in its log.
+127.0.0.1, with 4 threads per worker by default (--threads 1: the README's sync workers); locust
+headless for --duration; the table. Exits 1 on any failed request, any error in the scenario,
+any 5xx in the server's access log or any traceback in its log.
 
 The server runs with TATHMINI_PRODUCTION=1 (DEBUG off, a random SECRET_KEY, HTTPS-only cookies,
 HSTS, the compressed manifest of static files). It serves plain HTTP on loopback, as it does
@@ -99,7 +100,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="PostgreSQL URL; without it a new SQLite file")
     parser.add_argument("--fresh", action="store_true", help="drop and re-create the PostgreSQL database first")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1: sync)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (1: sync workers)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument(
         "--data", choices=("demo", "minimal"), default="demo", help="demo: the demo records (default); minimal: fast"

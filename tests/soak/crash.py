@@ -10,7 +10,7 @@ the import's records are all there or none (and each has its audit event, no oth
 key twice; the stalled job is closed (done if its write committed, failed otherwise); the same
 file imported again completes with exactly the file's rows; and the indicators that read the
 imported records hold what a clean refresh computes. For the refresh: every indicator holds its
-whole old (here: no) values or its whole new ones, the re-run (alternately ``--resume`` and a
+whole old values or its whole new ones, the re-run (alternately ``--resume`` and a
 fresh run) completes, and the stored values equal those of a refresh never interrupted.
 
 Prints a line per iteration, then the figures; exits 1 if any iteration found a bad state.
@@ -118,7 +118,13 @@ def import_iteration(
 
 
 def refresh_iteration(
-    template: live.Database, rng: random.Random, span: float, clean: dict[Any, Any], resume: bool, work: Path
+    template: live.Database,
+    rng: random.Random,
+    span: float,
+    old: dict[Any, Any],
+    clean: dict[Any, Any],
+    resume: bool,
+    work: Path,
 ) -> dict[str, Any]:
     db = template.clone()
     out: dict[str, Any] = {"problems": []}
@@ -130,19 +136,21 @@ def refresh_iteration(
         writing = db.write_in_progress()
         live.kill(process)
         run = live.refresh_run(db)
-        out["phase"] = "not started" if run is None else f"{len(run[1])} done" + (", writing" if writing else "")
+        done = run[1] if run is not None and run[0] == "running" else []
+        out["phase"] = (
+            "not started" if not done and not writing else f"{len(done)} done" + (", writing" if writing else "")
+        )
         if db.integrity_problems():
             problems.append(f"integrity: {db.integrity_problems()[:3]}")
         if live.value_duplicates(db):
             problems.append("duplicate values")
+        codes = dict(db.query("SELECT id, code FROM strategy_indicator"))
         stored = live.values(db)
-        half = [
-            i
-            for i in {k[0] for k in clean}
-            if {k: v for k, v in stored.items() if k[0] == i} not in ({}, {k: v for k, v in clean.items() if k[0] == i})
-        ]
-        if half:
-            problems.append(f"indicators half written: {half}")
+        for indicator in {k[0] for k in clean}:
+            mine = {k: v for k, v in stored.items() if k[0] == indicator}
+            expected = clean if codes[indicator] in done else old
+            if mine != {k: v for k, v in expected.items() if k[0] == indicator}:
+                problems.append(f"{codes[indicator]} holds neither its old values nor its new ones")
         started = time.monotonic()
         live.manage(db, "measure", "refresh", *(["--resume"] if resume else []))
         out["rerun"] = f"{'--resume' if resume else 'fresh'} {time.monotonic() - started:.1f} s"
@@ -202,8 +210,11 @@ def main() -> int:
 
     if args.refreshes:
         print(f"\nrefresh: uninterrupted {refresh_seconds:.1f} s; kills at 0–{refresh_seconds * 1.1:.1f} s")
+        stale = template.clone()  # values that each differ from what the refresh computes
+        live.tamper_values(stale)
+        old = live.values(stale)
         for n in range(1, args.refreshes + 1):
-            r = refresh_iteration(template, rng, refresh_seconds * 1.1, clean, resume=n % 2 == 1, work=work)
+            r = refresh_iteration(stale, rng, refresh_seconds * 1.1, old, clean, resume=n % 2 == 1, work=work)
             bad += bool(r["problems"])
             print(
                 f"  {n:2d}: kill at {r['delay']:5.2f} s ({r['phase']:<16}) re-run {r.get('rerun', '?'):<16} "
