@@ -45,14 +45,9 @@ FOCAL_USER = "mratibu.taasisi"  # the demo focal person (tathmini/core/demo.py)
 PASSWORD = "Tathmini-demo-2026"
 SERVICE_PREFIX = "kifo-"  # the e-services the crash imports report on
 SERVICES = 400
-# What `migrate` itself writes: a database holding only these is empty (manage.py restore).
-BOOKKEEPING = {
-    "django_migrations",
-    "django_content_type",
-    "auth_permission",
-    "auth_group",
-    "auth_group_permissions",
-}
+# What this module started, ended at exit even when a test fails midway (_clean_up).
+_SPAWNED: list[subprocess.Popen[Any]] = []
+_TO_DROP: list[Database] = []
 
 
 def postgres_url() -> str | None:
@@ -126,7 +121,7 @@ class Database:
 
     def tables(self) -> list[str]:
         if self.backend == "sqlite":
-            sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%%' ORDER BY name"
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         else:
             sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
         return [name for (name,) in self.query(sql)]
@@ -256,10 +251,6 @@ def manage(db: Database, *args: str, check: bool = True, timeout: float = 300) -
     return result
 
 
-_SPAWNED: list[subprocess.Popen[Any]] = []
-_TO_DROP: list[Database] = []
-
-
 @atexit.register
 def _clean_up() -> None:
     # A failed test must not leave a server running, nor its databases behind.
@@ -311,7 +302,8 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         argv = [PYTHON, "-m", "gunicorn", "tathmini.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
-        self.process = spawn(db, [*argv, "--workers", str(workers), "--timeout", "120"], log)
+        # No control socket: its path is shared by every gunicorn of the user, and tests run several.
+        self.process = spawn(db, [*argv, "--workers", str(workers), "--timeout", "120", "--no-control-socket"], log)
         try:
             wait_for(self._up, 90, "the server to answer", interval=0.2)
         except BaseException:

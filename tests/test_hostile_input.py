@@ -631,7 +631,8 @@ def test_the_api_refuses_bad_text_by_field_and_stores_good_text_as_sent(db: Any)
 
     def post(body: str | dict[str, Any]) -> Any:
         text = body if isinstance(body, str) else json.dumps(body)
-        return client.post(url, text, content_type="application/json", headers=auth)
+        # In English: the messages below are compared as written (Swahili is the default).
+        return client.post(url, text, content_type="application/json", headers={**auth, "Accept-Language": "en"})
 
     for field, value, says in (
         ("subject", f"Mtandao{RLO}", "U+202E"),

@@ -29,17 +29,17 @@ def _refuse_other_json_types(field: serializers.Field, data: Any, *types: type) 
         field.fail("invalid")
 
 
-class _Text:
+class _Text(serializers.Field):
     """Text as sent: a string, and not trimmed (DRF trims by default, so " tra " would pass for the
     code tra and a value could pass its length only once trimmed)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("trim_whitespace", False)
-        super().__init__(**kwargs)  # type: ignore[call-arg]
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
-        _refuse_other_json_types(self, data, str)  # type: ignore[arg-type]
-        return super().to_internal_value(data)  # type: ignore[misc]
+        _refuse_other_json_types(self, data, str)
+        return super().to_internal_value(data)
 
 
 class CharField(_Text, serializers.CharField):
@@ -74,6 +74,10 @@ class DecimalField(serializers.DecimalField):
     """A decimal written as a string of digits (``"75.50"``), matching ``pattern``: no exponent,
     no sign where the value cannot be negative, at most the field's digits and places, and within
     its bounds where they are whole numbers close enough to list."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        # DRF reads "" (or blanks) as null for a nullable decimal; the schema says null is null.
+        return serializers.Field.validate_empty_values(self, data)
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str) or not re.fullmatch(self.pattern, data, re.ASCII):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("v1/", api_token(views.ApiIndex.as_view()), name="index"),
     path("v1/<slug:key>/", api_token(views.RecordList.as_view()), name="records"),
     path("v1/<slug:key>/<int:pk>/", api_token(views.RecordDetail.as_view()), name="record"),
-    # Last: any other address under /api/ is a 404 problem document, whatever the method.
-    re_path(r"^(?P<rest>.*)$", views.not_found, name="not_found"),
+    # Last: any other address under /api/ is a 404 problem document, whatever the method and
+    # whatever the address holds (an encoded line break, %0A, too: "." would not match it).
+    re_path(r"^(?P<rest>[\s\S]*)$", views.not_found, name="not_found"),
 ]

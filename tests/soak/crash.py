@@ -130,16 +130,21 @@ def refresh_iteration(
     out: dict[str, Any] = {"problems": []}
     problems = out["problems"]
     try:
+        earlier = db.scalar("SELECT max(id) FROM measure_refreshrun")  # the template's own run
         process = live.spawn(db, [live.PYTHON, "manage.py", "measure", "refresh"], work / "refresh.log")
         out["delay"] = rng.uniform(0, span)
         time.sleep(out["delay"])
         writing = db.write_in_progress()
         live.kill(process)
-        run = live.refresh_run(db)
-        done = run[1] if run is not None and run[0] == "running" else []
-        out["phase"] = (
-            "not started" if not done and not writing else f"{len(done)} done" + (", writing" if writing else "")
-        )
+        new_runs = db.scalar("SELECT count(*) FROM measure_refreshrun WHERE id > %s", [earlier])
+        run = live.refresh_run(db) if new_runs else None
+        done = run[1] if run is not None else []
+        if run is None:
+            out["phase"] = "not started"
+        elif run[0] == "done":
+            out["phase"] = "finished"
+        else:
+            out["phase"] = f"{len(done)} done" + (", writing" if writing else "")
         if db.integrity_problems():
             problems.append(f"integrity: {db.integrity_problems()[:3]}")
         if live.value_duplicates(db):
@@ -171,7 +176,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)  # noqa: S311  (kill moments, not secrets)
-    work = Path(tempfile.mkdtemp(prefix="tathmini-soak-"))
+    work = Path(tempfile.mkdtemp(prefix="tathmini-crash-soak-"))
     bad = 0
 
     print(f"backend {live.backend()}; preparing the database …", flush=True)
@@ -209,10 +214,15 @@ def main() -> int:
         print("  phase at the kill → records:", dict(phases))
 
     if args.refreshes:
-        print(f"\nrefresh: uninterrupted {refresh_seconds:.1f} s; kills at 0–{refresh_seconds * 1.1:.1f} s")
         stale = template.clone()  # values that each differ from what the refresh computes
         live.tamper_values(stale)
         old = live.values(stale)
+        timing = stale.clone()  # the span now, with the machine as loaded as it is now
+        t0 = time.monotonic()
+        live.manage(timing, "measure", "refresh")
+        refresh_seconds = time.monotonic() - t0
+        timing.drop()
+        print(f"\nrefresh: uninterrupted {refresh_seconds:.1f} s; kills at 0–{refresh_seconds * 1.1:.1f} s")
         for n in range(1, args.refreshes + 1):
             r = refresh_iteration(stale, rng, refresh_seconds * 1.1, old, clean, resume=n % 2 == 1, work=work)
             bad += bool(r["problems"])
