@@ -256,8 +256,9 @@ def install_hooks(schema: Any, ids: Mapping[str, list[int]]) -> None:
     """Steer generated requests to the seeded records (schemathesis then checks each case against
     the schema again, so a case stays negative only if what is sent is still invalid):
 
-    - a record id: by the generated id and the body, one in four to A's (or the only) record, one
-      in four to B's; the rest stay as generated (almost always a 404);
+    - a record id (not one a stateful step takes from the step before): by the generated id and
+      the body, one in four to A's (or the only) record, one in four to B's; the rest stay as
+      generated (almost always a 404);
     - a relation's code in a body, if it is a valid code at all: four in five to a seeded record's
       code (``RELATIONS``); the rest stay, and get "does not exist";
     - an If-Match header: three in four become ``*`` (any version); a generated one is a 412, and
@@ -270,9 +271,11 @@ def install_hooks(schema: Any, ids: Mapping[str, list[int]]) -> None:
     def map_case(context: Any, case: Any) -> Any:
         params = case.path_parameters
         negative_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
+        # A stateful step takes its id from the step before (the record a POST just made).
+        linked = case.meta is not None and case.meta.phase.name.value == "stateful"
         generated = params.get("id") if params else None
         # An int, or its digits (the engine's coverage phase sends path values as text).
-        if isinstance(generated, (int, str)) and str(generated).isdigit() and not negative_path:
+        if isinstance(generated, (int, str)) and str(generated).isdigit() and not (negative_path or linked):
             seeded = ids.get(case.operation.path.split("/")[3], [])
             # By the id and the body: the coverage phase sends one id with many bodies.
             pick = zlib.crc32(f"{generated} {_text(case.body)}".encode()) % 4

@@ -170,6 +170,11 @@ def test_parse_month() -> None:
         "2012/2013",
         "FY2012",
         "",
+        "0000/01",  # years the calendar cannot hold: a refusal, not a crash
+        "9999/00",
+        "0000/01-Q1",
+        "0000-01",
+        "9999-12",
     ],
 )
 def test_parse_refuses_what_is_not_a_period(code: str) -> None:

@@ -76,7 +76,8 @@ TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\
 # What the model validators that are plain functions accept, for the schema to say so.
 _VALIDATOR_PATTERNS: list[tuple[Any, str]] = [
     (validate_channels, "^(?:{0})?(?:,(?:{0})?)*$".format("|".join(re.escape(c) for c in Channel.values))),
-    (FISCAL_YEAR_PATTERN, "^[0-9]{4}/[0-9]{2}$"),
+    # 2013/14: the second year is the one after the first (years 0 and 9999 aside).
+    (FISCAL_YEAR_PATTERN, "^[0-9]{2}(?:" + "|".join(f"{y:02d}/{(y + 1) % 100:02d}" for y in range(100)) + ")$"),
 ]
 
 
@@ -212,6 +213,8 @@ class RecordSchema(AutoSchema):
         schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(field, api_fields.DecimalField):
             schema["pattern"] = field.pattern  # the one the field enforces, not DRF's looser one
+        if direction == "request" and isinstance(field, serializers.ManyRelatedField) and not field.allow_empty:
+            schema["minItems"] = 1
         if direction != "request" or not isinstance(field, (serializers.CharField, serializers.RelatedField)):
             return schema
         for validator, pattern in _VALIDATOR_PATTERNS:
